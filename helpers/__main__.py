@@ -1,0 +1,109 @@
+"""Command line: `python -m helpers baseline --out activation_functions/` and `... report`."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import activations, experiments, plotting, report, seed_everything, store
+from .data import make_dataset
+from .train import TrainConfig, pick_device
+
+FIGURES = {"learned_functions.png": lambda r, d: plotting.learned_functions(r, d),
+           "loss_curves.png": lambda r, d: plotting.loss_curves(r),
+           "gradient_flow.png": lambda r, d: plotting.gradient_flow(r),
+           "hidden_activations.png": lambda r, d: plotting.hidden_activations(r)}
+
+
+def _batch_size(text: str) -> int | None:
+    if text == "full":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number or 'full', got {text!r}") from None
+
+
+def _writable(folder: Path) -> None:
+    """Refuse, before any work, a folder we cannot write into."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise ValueError(f"cannot write to output folder {folder}: {e.strerror or e}") from None
+
+
+def write_artifacts(res: store.Results, out: Path, command: str) -> list[Path]:
+    """Figures, report.md and baseline.npz into `out`, each written atomically."""
+    data = make_dataset()
+    paths = [store.save(res, out / "baseline.npz")]
+    for name, make in FIGURES.items():
+        paths.append(plotting.save(make(res, data), out / name))
+    text = report.baseline_report(res, command)
+    tmp = out / ".report.md.tmp"
+    tmp.write_text(text)
+    os.replace(tmp, out / "report.md")
+    return paths + [out / "report.md"]
+
+
+def cmd_baseline(args) -> None:
+    out = Path(args.out)
+    names = [activations.get(a).name for a in args.activations.split(",")]
+    cfg = experiments.Baseline(tuple(names), args.seeds, train=TrainConfig(
+        epochs=args.epochs, lr=args.lr, batch_size=args.batch_size), device=args.device)
+    device = pick_device(args.device)
+    _writable(out)
+    seed_everything(0, threads=args.threads)
+    batch = "full batch" if args.batch_size is None else f"batches of {args.batch_size}"
+    print(f"baseline: {len(names)} activations x {args.seeds} seeds = {len(names) * args.seeds} models, "
+          f"{args.epochs} epochs, {batch}, lr {args.lr:g}, on {device}", flush=True)
+    t0 = time.perf_counter()
+    res = experiments.baseline(cfg, progress=sys.stderr.isatty())
+    print(f"trained in {time.perf_counter() - t0:.1f} s", flush=True)
+    command = " ".join(["python -m helpers"] + sys.argv[1:])
+    for path in write_artifacts(res, out, command):
+        print(f"wrote {path}")
+
+
+def cmd_report(args) -> None:
+    res = store.load(args.results)
+    out = Path(args.out) if args.out else Path(args.results).with_name("report.md")
+    _writable(out.parent)
+    out.write_text(report.baseline_report(res))
+    print(f"wrote {out}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("baseline", help="the seed experiment: train, plot, report")
+    b.add_argument("--out", default="activation_functions", help="output folder (default: %(default)s)")
+    b.add_argument("--seeds", type=int, default=5, help="number of seeds, 0..n-1 (default: %(default)s)")
+    b.add_argument("--epochs", type=int, default=500, help="default: %(default)s")
+    b.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default: %(default)s)")
+    b.add_argument("--batch-size", type=_batch_size, default=None,
+                   help="'full' (default: one step per epoch on all 200 points) or a mini-batch size")
+    b.add_argument("--activations", default=",".join(activations.SEED_ACTIVATIONS),
+                   help=f"comma-separated, from: {', '.join(activations.ACTIVATIONS)} (default: the seed five)")
+    b.add_argument("--device", default="auto", help="auto (GPU if present), cpu or cuda")
+    b.add_argument("--threads", type=int, default=2, help="torch CPU threads (default: %(default)s)")
+    b.set_defaults(func=cmd_baseline)
+    r = sub.add_parser("report", help="rewrite report.md from a stored baseline.npz")
+    r.add_argument("results", help="path to baseline.npz")
+    r.add_argument("--out", help="default: report.md next to the results file")
+    r.set_defaults(func=cmd_report)
+    args = p.parse_args(argv)
+    try:
+        args.func(args)
+    except (ValueError, OSError) as e:  # bad input: one line, no traceback, nothing overwritten
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Measurements of a (stacked) network: per-layer gradients, unit states, hidden activations.
+
+Every probe takes a StackedMLP, so the batched engine and the plain loop are measured by the
+same code. Definitions (book/notation.md): hidden layer l = 1..L counts from the input; h_l is
+its pre-activation, a_l = phi(h_l) its activation.
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from .models import StackedMLP
+
+# unit_states() returns these per layer, in this order
+UNIT_STATES = ("active", "dead", "saturated", "off")
+ON_THRESHOLD = 0.25          # a unit is "on" at x if |phi'(h(x))| >= 25% of max |phi'|
+SATURATION_THRESHOLD = 0.01  # ... "saturated" if |phi'(h(x))| < 1% of max |phi'| for every x
+
+
+def per_model_mse(out: Tensor, y: Tensor) -> Tensor:
+    """[M] mean squared error of each model; y is [N, 1] (shared) or [M, N, 1]."""
+    return ((out - y) ** 2).mean(dim=(1, 2))
+
+
+def layer_gradients(net: StackedMLP, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    """Per model and hidden layer l = 1..L, for the MSE loss on (x, y):
+
+    - grad_w [M, L]: mean |dL/dW_l| over the entries of W_l;
+    - grad_h [M, L]: ||dL/dh_l||, the Frobenius norm of the gradient w.r.t. the pre-activation
+      matrix h_l [N, width] (the quantity backprop theory multiplies by W^T diag(phi')).
+    Leaves the parameters' .grad untouched.
+    """
+    with torch.enable_grad():
+        out, pre = net(x, keep=True)
+        loss = per_model_mse(out, y).sum()  # models are independent: d(sum)/d(theta_m) = dL_m/d(theta_m)
+        grads = torch.autograd.grad(loss, net.weights[:-1] + pre)
+    L = net.depth
+    grad_w = torch.stack([g.abs().mean(dim=(1, 2)) for g in grads[:L]], 1)
+    grad_h = torch.stack([g.flatten(1).norm(dim=1) for g in grads[L:]], 1)
+    return grad_w.detach(), grad_h.detach()
+
+
+@torch.no_grad()
+def pre_activations(net: StackedMLP, x: Tensor) -> list[Tensor]:
+    """h_l [M, N, width] for l = 1..L."""
+    return net(x, keep=True)[1]
+
+
+@torch.no_grad()
+def unit_states(net: StackedMLP, x_grid: Tensor) -> Tensor:
+    """[M, L, 4] fractions per layer, measured on the inputs x_grid (see UNIT_STATES):
+
+    - active: fraction of (input, unit) pairs where the unit is on: |phi'(h)| >= 25% of its max,
+      i.e. it passes at least a quarter of its best gain (ReLU, Leaky ReLU: h > 0; GELU: h > -0.28;
+      sigmoid: |h| < 2.63; tanh: |h| < 1.32; identity: always);
+    - dead: fraction of units with phi'(h(x)) == 0 exactly for every grid input;
+    - saturated: fraction of units with |phi'| < 1% of its max for every grid input (dead included);
+    - off: fraction of units that are on for no grid input (dead, or "nearly dead" like a Leaky
+      ReLU unit negative everywhere, which still passes 1% of the gradient).
+    Derivatives are evaluated in float64 so float32 rounding cannot fake a zero.
+    """
+    rows = []
+    for h in pre_activations(net, x_grid):
+        per_run = []
+        for act, s, e in net.runs:
+            d = act.derivative(h[s:e].double()).abs() / act.max_slope  # [m, N, width]
+            on = d >= ON_THRESHOLD
+            per_run.append(torch.stack([on.double().mean(dim=(1, 2)),
+                                        (d == 0).all(1).double().mean(1),
+                                        (d < SATURATION_THRESHOLD).all(1).double().mean(1),
+                                        (~on).all(1).double().mean(1)], 1))
+        rows.append(torch.cat(per_run))
+    return torch.stack(rows, 1)
+
+
+@torch.no_grad()
+def hidden_activations(net: StackedMLP, x_grid: Tensor, layers: tuple[int, ...]) -> Tensor:
+    """[M, len(layers), N, width]: a_l = phi(h_l) of the chosen hidden layers (1-based) on x_grid."""
+    pre = pre_activations(net, x_grid)
+    return torch.stack([net.activate(pre[l - 1]) for l in layers], 1)

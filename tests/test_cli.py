@@ -1,0 +1,60 @@
+import subprocess
+import sys
+
+import pytest
+
+from helpers import store
+from helpers.__main__ import main
+
+ARTIFACTS = ["learned_functions.png", "loss_curves.png", "gradient_flow.png", "hidden_activations.png",
+             "report.md", "baseline.npz"]
+
+
+def test_cli_end_to_end_writes_every_artifact(tmp_path):
+    out = tmp_path / "af"
+    rc = subprocess.run([sys.executable, "-m", "helpers", "baseline", "--out", str(out), "--epochs", "12",
+                         "--seeds", "2", "--threads", "1"], capture_output=True, text=True)
+    assert rc.returncode == 0, rc.stderr
+    assert "5 activations x 2 seeds = 10 models" in rc.stdout
+    for name in ARTIFACTS:
+        assert (out / name).stat().st_size > 0, name
+    res = store.load(out / "baseline.npz")
+    assert res.coords["activation"] == ["identity", "sigmoid", "relu", "leaky_relu", "gelu"]
+    assert res["loss"].shape == (5, 2, 12) and res.coords["grad_epoch"] == [0, 1, 12]
+    assert res.coords["record_epoch"] == [0, 1, 10, 12]
+    assert "| GELU |" in (out / "report.md").read_text()
+    # the report can be rebuilt from the stored logs alone
+    assert main(["report", str(out / "baseline.npz"), "--out", str(tmp_path / "again.md")]) == 0
+    assert "| GELU |" in (tmp_path / "again.md").read_text()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--activations", "relu,swish2"], "unknown activation 'swish2'; valid choices: identity"),
+    (["--epochs", "0"], "epochs must be a whole number >= 1"),
+    (["--epochs", "-5"], "epochs must be a whole number >= 1"),
+    (["--lr", "-0.1"], "learning rate must be a positive number"),
+    (["--seeds", "0"], "seeds must be a whole number >= 1"),
+    (["--device", "tpu"], "valid choices: auto, cpu, cuda"),
+])
+def test_bad_arguments_one_line_nonzero_and_nothing_touched(tmp_path, capsys, args, message):
+    out = tmp_path / "af"
+    out.mkdir()
+    (out / "report.md").write_text("earlier results")
+    assert main(["baseline", "--out", str(out)] + args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and message in err and "\n" not in err
+    assert (out / "report.md").read_text() == "earlier results" and len(list(out.iterdir())) == 1
+
+
+def test_unwritable_folder_is_refused_before_training(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["baseline", "--out", str(blocker / "sub")]) == 2
+    assert "cannot write to output folder" in capsys.readouterr().err
+
+
+def test_corrupt_results_file_for_report(tmp_path, capsys):
+    bad = tmp_path / "baseline.npz"
+    bad.write_bytes(b"PK\x03\x04 broken")
+    assert main(["report", str(bad)]) == 2
+    assert f"{bad} is not a readable results file" in capsys.readouterr().err

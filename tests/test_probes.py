@@ -1,0 +1,63 @@
+import torch
+
+from helpers import probes
+from helpers.models import MLP, StackedMLP
+
+
+def _hand_gradients(net: MLP, x, y):
+    """mean |dL/dW_l| and ||dL/dh_l|| straight from autograd on an ordinary nn.Module."""
+    hs = []
+
+    def keep(module, inputs, h):
+        h.retain_grad()
+        hs.append(h)
+
+    hooks = [lin.register_forward_hook(keep) for lin in net.layers[:-1]]
+    loss = ((net(x) - y) ** 2).mean()
+    loss.backward()
+    for h in hooks:
+        h.remove()
+    gw = torch.stack([lin.weight.grad.abs().mean() for lin in net.layers[:-1]])
+    gh = torch.stack([h.grad.norm() for h in hs])
+    return gw, gh
+
+
+def test_layer_gradients_match_autograd_by_hand(data):
+    names = ["sigmoid", "relu", "gelu", "identity"]
+    nets = [MLP(6, 32, a, seed=s, dtype=torch.float64) for s, a in enumerate(names)]
+    stack = StackedMLP.from_modules(nets)
+    gw, gh = probes.layer_gradients(stack, data.x, data.y)
+    for m, net in enumerate(nets):
+        ref_w, ref_h = _hand_gradients(net, data.x, data.y)
+        assert torch.allclose(gw[m], ref_w, rtol=1e-10)
+        assert torch.allclose(gh[m], ref_h, rtol=1e-10)
+    assert (stack.grad == 0).all()  # probes never touch the training gradient buffer
+
+
+def test_unit_states_on_hand_built_units():
+    # one hidden layer of 4 units, input grid on [-1, 1]; units: always on, dead, half on, saturated
+    w = torch.tensor([[1.0, 1.0, 1.0, 5.0]], dtype=torch.float64)
+    b = torch.tensor([5.0, -5.0, 0.0, 15.0], dtype=torch.float64)
+    params = [(w, b), (torch.ones(4, 1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64))]
+    flat = torch.cat([t.reshape(-1) for wb in params for t in wb])
+    x = torch.linspace(-1, 1, 101, dtype=torch.float64).unsqueeze(1)
+    states = dict(zip(probes.UNIT_STATES,
+                      probes.unit_states(StackedMLP(["relu", "leaky_relu", "sigmoid"], flat.repeat(3, 1),
+                                                    1, 4), x)[:, 0].T))
+    relu, leaky, sigmoid = 0, 1, 2
+    # ReLU: unit 2 (h = x - 5 < 0) is dead; unit 4 (h in [10, 20]) is on everywhere
+    assert states["dead"][relu] == 0.25 and states["off"][relu] == 0.25
+    assert states["active"][relu] == (101 + 0 + 50 + 101) / (4 * 101)  # x > 0 for 50 of 101 points
+    # Leaky ReLU: the same unit passes 1% of the gradient: off everywhere, but not dead nor saturated
+    assert states["dead"][leaky] == 0 and states["off"][leaky] == 0.25 and states["saturated"][leaky] == 0
+    # sigmoid: unit 4 sits at h in [10, 20], where 0 < sigma' < 1% of 1/4: saturated, not dead
+    assert states["saturated"][sigmoid] == 0.25 and states["dead"][sigmoid] == 0
+
+
+def test_hidden_activations_are_phi_of_pre_activations(data):
+    stack = StackedMLP.from_seeds(["tanh", "relu"], [0, 1], 5, 16, dtype=torch.float64)
+    out = probes.hidden_activations(stack, data.x_test, (1, 3, 5))
+    pre = probes.pre_activations(stack, data.x_test)
+    assert out.shape == (2, 3, len(data.x_test), 16)
+    assert torch.allclose(out[0, 1], torch.tanh(pre[2][0]))
+    assert torch.allclose(out[1, 2], torch.relu(pre[4][1]))
