@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -14,6 +15,7 @@ from .models import INITS, MLP, StackedMLP  # noqa: F401
 from .train import TrainConfig  # noqa: F401
 
 __version__ = "0.1.0"
+REPO = Path(__file__).resolve().parent.parent  # notebooks write activation_functions/ and .cache/ here
 
 
 def seed_everything(seed: int = 0, threads: int = 1) -> None:

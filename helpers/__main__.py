@@ -9,14 +9,7 @@ import time
 from pathlib import Path
 
 from . import activations, experiments, plotting, report, seed_everything, store
-from .data import make_dataset
 from .train import TrainConfig, pick_device
-
-FIGURES = {"learned_functions.png": lambda r, d: plotting.learned_functions(r, d),
-           "loss_curves.png": lambda r, d: plotting.loss_curves(r),
-           "gradient_flow.png": lambda r, d: plotting.gradient_flow(r),
-           "hidden_activations.png": lambda r, d: plotting.hidden_activations(r)}
-
 
 def _batch_size(text: str) -> int | None:
     if text == "full":
@@ -37,19 +30,6 @@ def _writable(folder: Path) -> None:
         raise ValueError(f"cannot write to output folder {folder}: {e.strerror or e}") from None
 
 
-def write_artifacts(res: store.Results, out: Path, command: str) -> list[Path]:
-    """Figures, report.md and baseline.npz into `out`, each written atomically."""
-    data = make_dataset()
-    paths = [store.save(res, out / "baseline.npz")]
-    for name, make in FIGURES.items():
-        paths.append(plotting.save(make(res, data), out / name))
-    text = report.baseline_report(res, command)
-    tmp = out / ".report.md.tmp"
-    tmp.write_text(text)
-    os.replace(tmp, out / "report.md")
-    return paths + [out / "report.md"]
-
-
 def cmd_baseline(args) -> None:
     out = Path(args.out)
     names = [activations.get(a).name for a in args.activations.split(",")]
@@ -65,7 +45,7 @@ def cmd_baseline(args) -> None:
     res = experiments.baseline(cfg, progress=sys.stderr.isatty())
     print(f"trained in {time.perf_counter() - t0:.1f} s", flush=True)
     command = " ".join(["python -m helpers"] + sys.argv[1:])
-    for path in write_artifacts(res, out, command):
+    for path in report.write_baseline(res, out, command):
         print(f"wrote {path}")
 
 
@@ -75,6 +55,12 @@ def cmd_report(args) -> None:
     _writable(out.parent)
     out.write_text(report.baseline_report(res))
     print(f"wrote {out}")
+
+
+def cmd_figures(args) -> None:
+    out = Path(args.out)
+    _writable(out)
+    print(f"wrote {plotting.save(plotting.activation_gallery(), out / 'activations.png')}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("results", help="path to baseline.npz")
     r.add_argument("--out", help="default: report.md next to the results file")
     r.set_defaults(func=cmd_report)
+    f = sub.add_parser("figures", help="the book's generated page figures (activation gallery)")
+    f.add_argument("--out", default="book/_generated")
+    f.set_defaults(func=cmd_figures)
     args = p.parse_args(argv)
     try:
         args.func(args)

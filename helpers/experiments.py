@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -70,24 +71,30 @@ class Baseline:
         check_init(self.init)
 
 
-def baseline(cfg: Baseline = Baseline(), progress: bool = False) -> store.Results:
-    """Run the seed experiment (all models at once) and return its results."""
-    return grid(list(cfg.activations), list(range(cfg.seeds)), make_dataset(), cfg.train,
-                depth=cfg.depth, width=cfg.width, init=cfg.init, device=cfg.device, progress=progress)
+def baseline(cfg: Baseline = Baseline(), progress: bool = False, cache: bool = True) -> store.Results:
+    """Run the seed experiment (all models at once), or load it if this exact configuration and
+    code already ran (the CLI and chapter 1 share the run)."""
+    def run() -> store.Results:
+        return grid(list(cfg.activations), list(range(cfg.seeds)), make_dataset(), cfg.train,
+                    depth=cfg.depth, width=cfg.width, init=cfg.init, device=cfg.device, progress=progress)
+    return cached("baseline", asdict(cfg), run) if cache else run()
 
 
 def cached(name: str, key: dict, compute: Callable[[], store.Results],
-           folder: str | Path = ".cache") -> store.Results:
+           folder: str | Path | None = None) -> store.Results:
     """compute() once per (name, key, helpers source); later calls load the file it wrote.
 
     The key hashes the experiment's parameters and the source of helpers/, so editing the code
-    recomputes. CI starts from a clean clone, so it always recomputes.
+    recomputes. CI starts from a clean clone, so it always recomputes. The folder is `folder`, else
+    $HELPERS_CACHE_DIR, else .cache/ at the repository root.
     """
     src = sorted(Path(__file__).parent.glob("*.py"))
     digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode())
     for f in src:
         digest.update(f.read_bytes())
-    path = Path(folder) / f"{name}-{digest.hexdigest()[:16]}.npz"
+    from . import REPO
+    path = Path(folder or os.environ.get("HELPERS_CACHE_DIR") or REPO / ".cache") / \
+        f"{name}-{digest.hexdigest()[:16]}.npz"
     if path.exists():
         return store.load(path)
     res = compute()

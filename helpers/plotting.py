@@ -6,6 +6,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+import torch
 
 from . import activations
 from .data import Dataset
@@ -34,10 +35,37 @@ def label(name: str) -> str:
 
 
 def save(fig: plt.Figure, path: str | Path) -> Path:
+    """Write atomically (a reader never sees half a PNG) and close the figure."""
     path = Path(path)
-    fig.savefig(path)
+    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
+    fig.savefig(tmp)
     plt.close(fig)
+    tmp.replace(path)
     return path
+
+
+def activation_gallery(names: tuple[str, ...] = tuple(activations.ACTIVATIONS)) -> plt.Figure:
+    """phi(x) (solid) and phi'(x) (dashed) of every registered activation, one panel each."""
+    use_style()
+    x = torch.linspace(-4, 4, 801, dtype=torch.float64)
+    cols = 4
+    rows = -(-len(names) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols, 2.5 * rows), sharex=True, squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        act = activations.get(name)
+        ax.plot(x, act.fn(x), color=act.colour, lw=2, label=r"$\phi(x)$")
+        ax.plot(x, act.derivative(x), color=act.colour, lw=1.5, ls="--", label=r"$\phi'(x)$")
+        ax.axhline(0, color="0.5", lw=0.6)
+        ax.set_title(act.label, color=act.colour)
+        ax.set_ylim(-1.5, 2.5)
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("x")
+    axes[0, 0].legend(loc="upper left", frameon=False)
+    fig.suptitle("The activations (solid) and their derivatives (dashed)", y=1.01)
+    fig.tight_layout()
+    return fig
 
 
 def _band(ax, x, values, name, lw=1.6, log=False, **kw):

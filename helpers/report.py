@@ -1,15 +1,27 @@
-"""report.md from stored results: every number is read from the logs, every verdict follows a rule."""
+"""Tables and report.md from stored results: every number read from the logs, every verdict a rule."""
 from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
 
 import numpy as np
 
-from . import activations
+from . import activations, plotting, store
+from .data import make_dataset
 from .experiments import mean_std
 from .store import Results
 
-# Verdict rules for the layer-1 / layer-L gradient ratio (mean |dL/dW_l|), stated in the report.
+FIGURES = {"learned_functions.png": lambda r, d: plotting.learned_functions(r, d),
+           "loss_curves.png": lambda r, d: plotting.loss_curves(r),
+           "gradient_flow.png": lambda r, d: plotting.gradient_flow(r),
+           "hidden_activations.png": lambda r, d: plotting.hidden_activations(r)}
+
+# Verdicts on a layer-1 / layer-L gradient ratio; stated in every table that uses them.
 RATIO_RULES = ((1e-2, "vanishes toward the input"), (0.3, "decays toward the input"),
                (3.0, "is roughly uniform across layers"), (np.inf, "grows toward the input"))
+RATIO_RULE_TEXT = "below 1e-2 'vanishes', below 0.3 'decays', below 3 'is roughly uniform', else 'grows'"
+GRADIENTS = (("grad_w", "mean |dL/dW_l|"), ("grad_h", "||dL/dh_l||"))
 
 
 def ratio_verdict(ratio: float) -> str:
@@ -33,9 +45,61 @@ def fit_verdict(mse: float, marks: dict[str, float]) -> str:
     return "worse than a straight line"
 
 
+# ---- numbers at the precision the seeds support --------------------------------------------------
+
+def _round(mean: float, std: float) -> str:
+    """mean as text, kept to one place coarser than the std's leading digit."""
+    top = math.floor(math.log10(abs(mean)))
+    last = math.floor(math.log10(max(std, abs(mean) * 1e-4))) + 1  # the last place we keep
+    if not 1e-3 <= abs(mean) < 1e4:
+        return f"{mean:.{max(top - last, 0)}e}"
+    if last > 0:  # e.g. 231 +- 50 -> 200
+        return f"{round(mean, -last):.0f}"
+    return f"{mean:.{-last}f}"
+
+
+def _std(std: float) -> str:
+    return f"{float(f'{std:.1g}'):g}"
+
+
+def rounded(values) -> float | int:
+    """Mean over seeds, rounded to the precision the seeds' spread supports (see at_spread)."""
+    mean, std = (float(v) for v in mean_std(np.asarray(values, dtype=float)))
+    if not math.isfinite(mean) or mean == 0:
+        return mean
+    text = _round(mean, std)
+    return int(text) if text.lstrip("-").isdigit() else float(text)
+
+
+def at_spread(values) -> str:
+    """'mean +- std' over seeds, the mean rounded one digit coarser than the std's leading digit:
+    the precision the seeds' spread supports (nbval checks these strings)."""
+    mean, std = (float(v) for v in mean_std(np.asarray(values, dtype=float)))
+    if not math.isfinite(mean):
+        return "diverged"
+    if mean == 0:
+        return f"0 +- {_std(std)}"
+    return f"{_round(mean, std)} +- {_std(std)}"
+
+
+def first_epoch_below(loss: np.ndarray, level: float) -> np.ndarray:
+    """Per run (last axis = epochs 1..E): the first epoch whose loss is below level; -1 if never."""
+    below = np.asarray(loss) < level
+    return np.where(below.any(-1), below.argmax(-1) + 1, -1)
+
+
+def geo_mean(x: np.ndarray) -> float:
+    """Geometric mean of the finite positive entries (diverged runs are NaN and left out)."""
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x) & (x > 0)]
+    return float(np.exp(np.log(x).mean())) if x.size else float("nan")
+
+
+# ---- the tables ----------------------------------------------------------------------------------
+
 def gradient_ratios(res: Results, kind: str = "grad_w") -> dict[str, dict[str, np.ndarray]]:
-    """layer 1 / layer L of `kind` (grad_w or grad_h) per activation and seed: first steps, then
-    each grad epoch."""
+    """layer 1 / layer L of `kind` (grad_w or grad_h) per activation and seed: the first steps'
+    mean, then each grad epoch."""
     out = {}
     for name in res.coords["activation"]:
         steps = np.nanmean(res.sel(kind + "_steps", activation=name), axis=-2)  # [seed, layer]
@@ -47,18 +111,52 @@ def gradient_ratios(res: Results, kind: str = "grad_w") -> dict[str, dict[str, n
     return out
 
 
-def _geo(x: np.ndarray) -> float:
-    x = x[np.isfinite(x) & (x > 0)]
-    return float(np.exp(np.log(x).mean())) if x.size else float("nan")
+def fit_rows(res: Results, fmt=at_spread) -> list[list[str]]:
+    """activation, train MSE, test MSE, diverged runs, verdict; MSEs formatted by fmt(seed values)."""
+    marks, rows = res.meta["config"]["landmarks"], []
+    for name in res.coords["activation"]:
+        train = res.sel("final_train_mse", activation=name)
+        div = res.sel("diverged_epoch", activation=name)
+        rows.append([activations.get(name).label, fmt(train), fmt(res.sel("final_test_mse", activation=name)),
+                     f"{int((div >= 0).sum())}/{div.size}", fit_verdict(float(mean_std(train)[0]), marks)])
+    return rows
 
+
+def ratio_rows(res: Results, kind: str) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: the geometric mean over seeds of each layer ratio, with its min..max."""
+    ratios = gradient_ratios(res, kind)
+    cols = list(next(iter(ratios.values())))
+    rows = [[activations.get(n).label] + [f"{geo_mean(v):.1e} [{np.nanmin(v):.0e}..{np.nanmax(v):.0e}]"
+                                          if np.isfinite(v).any() else "diverged" for v in r.values()]
+            for n, r in ratios.items()]
+    return ["activation"] + cols, rows
+
+
+def text_table(header: list[str], rows: list[list[str]]) -> str:
+    """Fixed-width plain text (what a notebook prints and nbval compares)."""
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def md_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + \
+        ["| " + " | ".join(map(str, r)) + " |" for r in rows]
+
+
+FIT_HEADER = ["activation", "train MSE", "test MSE", "diverged", "verdict"]
+
+
+# ---- report.md -----------------------------------------------------------------------------------
 
 def baseline_report(res: Results, command: str = "python -m helpers baseline") -> str:
     """The seed experiment's report as Markdown."""
     cfg, marks = res.meta["config"], res.meta["config"]["landmarks"]
     tr, n_seeds = cfg["train"], len(res.coords["seed"])
-    batch = "full batch (one step per epoch)" if tr["batch_size"] is None else \
-        f"shuffled mini-batches of {tr['batch_size']}"
+    batch = ("full batch (one step per epoch)" if tr["batch_size"] is None
+             else f"shuffled mini-batches of {tr['batch_size']}")
     L = len(res.coords["layer"])
+    four = lambda v: "{:.4f} +- {:.4f}".format(*mean_std(v))  # noqa: E731
     lines = [
         "# Activation functions in a deep MLP: the seed experiment", "",
         f"Produced by `{command}`. Every number below is read from `baseline.npz` in this folder.", "",
@@ -72,43 +170,26 @@ def baseline_report(res: Results, command: str = "python -m helpers baseline") -
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in res.meta.get("versions", {}).items()), "",
         "## Final fit (mean +- std over seeds)",
         "Train MSE is against the noisy targets; test MSE against the clean sine on 1000 points.", "",
-        "| activation | train MSE | test MSE | diverged runs | verdict |", "|---|---|---|---|---|",
-    ]
-    for name in res.coords["activation"]:
-        trm, trs = mean_std(res.sel("final_train_mse", activation=name))
-        tem, tes = mean_std(res.sel("final_test_mse", activation=name))
-        div = int((res.sel("diverged_epoch", activation=name) >= 0).sum())
-        lines.append(f"| {activations.get(name).label} | {trm:.4f} +- {trs:.4f} | {tem:.4f} +- {tes:.4f} "
-                     f"| {div}/{n_seeds} | {fit_verdict(float(trm), marks)} |")
-    lines += ["", "Landmarks (train MSE on these 200 points): best constant "
-              f"{marks['constant']:.3f}, best straight line {marks['linear']:.3f}, the true sine itself "
-              f"(noise floor) {marks['noise_floor']:.4f}. Verdict rule: within 25% of a landmark counts "
-              "as at it.", "",
-              "## Gradient flow: layer 1 / layer L ratios",
-              "Geometric mean over seeds (min..max in brackets). 'first steps': the mean over the first "
-              f"{len(res.coords['step'])} training steps; 'epoch e': full-batch gradient after epoch e "
-              "(epoch 0: at initialisation). Below 1: the layer next to the input gets smaller "
-              "gradients than the last hidden layer. Layer 1's W_1 multiplies the raw input x, so "
-              "its mean |dL/dW_1| also carries the scale of x; ||dL/dh_l|| compares like with like."]
-    for kind, title in (("grad_w", "mean |dL/dW_l|"), ("grad_h", "||dL/dh_l||")):
-        ratios = gradient_ratios(res, kind)
-        cols = list(next(iter(ratios.values())))
-        lines += ["", f"### {title}, layer 1 / layer {L}", "",
-                  "| activation | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
-        for name, r in ratios.items():
-            cells = [f"{_geo(v):.2e} [{np.nanmin(v):.1e}..{np.nanmax(v):.1e}]" if np.isfinite(v).any()
-                     else "diverged" for v in r.values()]
-            lines.append(f"| {activations.get(name).label} | " + " | ".join(cells) + " |")
-    both = {kind: gradient_ratios(res, kind) for kind in ("grad_w", "grad_h")}
+        *md_table(FIT_HEADER, fit_rows(res, four)), "",
+        f"Landmarks (train MSE on these 200 points): best constant {marks['constant']:.3f}, best straight "
+        f"line {marks['linear']:.3f}, the true sine itself (noise floor) {marks['noise_floor']:.4f}. "
+        "Verdict rule: within 25% of a landmark counts as at it.", "",
+        "## Gradient flow: layer 1 / layer L ratios",
+        "Geometric mean over seeds [min..max]. 'first steps': the mean over the first "
+        f"{len(res.coords['step'])} training steps; 'epoch e': full-batch gradient after epoch e "
+        "(epoch 0: at initialisation). Below 1: the layer next to the input gets smaller gradients than "
+        "the last hidden layer. W_1 multiplies the raw input x, so mean |dL/dW_1| also carries the "
+        "scale of x; ||dL/dh_l|| compares like with like."]
+    for kind, title in GRADIENTS:
+        lines += ["", f"### {title}, layer 1 / layer {L}", "", *md_table(*ratio_rows(res, kind))]
     lines += ["", "## What the evidence says about vanishing gradients",
-              "Rule, per ratio: below 1e-2 'vanishes', below 0.3 'decays', below 3 'is roughly uniform', "
-              "else 'grows'. 'Start' is the first steps, 'end' the last epoch.", ""]
+              f"Rule, per ratio: {RATIO_RULE_TEXT}. 'Start' is the first steps, 'end' the last epoch.", ""]
     vanish = []
     for name in res.coords["activation"]:
         parts = []
-        for kind, title in (("grad_w", "mean |dL/dW_l|"), ("grad_h", "||dL/dh_l||")):
-            r = both[kind][name]
-            start, end = _geo(r["first steps"]), _geo(list(r.values())[-1])
+        for kind, title in GRADIENTS:
+            r = gradient_ratios(res, kind)[name]
+            start, end = geo_mean(r["first steps"]), geo_mean(list(r.values())[-1])
             parts.append(f"{title} {ratio_verdict(start)} at the start ({start:.1e}) and "
                          f"{ratio_verdict(end)} at the end ({end:.1e})")
             if start < 1e-2:
@@ -126,3 +207,17 @@ def baseline_report(res: Results, command: str = "python -m helpers baseline") -
               "at chosen epochs, hidden activations of the probe layers, unit states, predictions, final "
               "weights) with dims and units; `helpers.store.load(path).describe()` lists them.", ""]
     return "\n".join(lines)
+
+
+def write_baseline(res: Results, out: str | Path, command: str = "python -m helpers baseline") -> list[Path]:
+    """The seed experiment's folder: baseline.npz, the four figures and report.md, each atomically."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    data = make_dataset()
+    paths = [store.save(res, out / "baseline.npz")]
+    for name, make in FIGURES.items():
+        paths.append(plotting.save(make(res, data), out / name))
+    tmp = out / ".report.md.tmp"
+    tmp.write_text(baseline_report(res, command))
+    os.replace(tmp, out / "report.md")
+    return paths + [out / "report.md"]

@@ -1,0 +1,141 @@
+"""The built site in a real browser (headless Debian Chromium driven by playwright), offline.
+
+Every page of book/_build/html is served on 127.0.0.1 and opened with every non-local request
+blocked. A page passes if it loads, nothing fails or tries to leave the machine, the console stays
+clean, every image decodes and every formula is typeset by the vendored MathJax.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+SITE = Path(__file__).resolve().parents[2] / "book" / "_build" / "html"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+        "--disable-background-networking", "--disable-component-update"]
+PAGES = sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
+               if "_static" not in p.parts and "_sources" not in p.parts) if SITE.is_dir() else []
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: Path):
+    """A static file server for `directory` on 127.0.0.1; yields its base URL."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not (SITE / "index.html").is_file():
+        pytest.fail(f"no site at {SITE}: build it first (make book, or make site-from-committed)")
+    with serve(SITE) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def visit(browser, server: str, page_path: str) -> dict:
+    """Open one page offline; return what went wrong and what it contains."""
+    ctx = browser.new_context()
+    problems = {"blocked": [], "failed": [], "console": []}
+
+    def route(r):
+        if r.request.url.startswith(server) or r.request.url.startswith("data:"):
+            r.continue_()
+        else:
+            problems["blocked"].append(r.request.url)
+            r.abort()
+
+    ctx.route("**/*", route)
+    page = ctx.new_page()
+    page.on("console", lambda m: m.type == "error" and problems["console"].append(m.text))
+    page.on("pageerror", lambda e: problems["console"].append(str(e)))
+    page.on("requestfailed", lambda r: problems["failed"].append(f"{r.url} ({r.failure})"))
+    page.on("response", lambda r: r.status >= 400 and problems["failed"].append(f"{r.url} ({r.status})"))
+    resp = page.goto(f"{server}/{page_path}", wait_until="load")
+    problems["status"] = resp.status if resp else None
+    problems["math"] = page.evaluate("document.querySelectorAll('.math, span.math, div.math').length")
+    if problems["math"]:
+        page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000)
+        page.evaluate("MathJax.startup.promise")
+    problems["typeset"] = page.evaluate("document.querySelectorAll('mjx-container').length")
+    problems["raw_tex"] = page.evaluate(
+        "[...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container')"
+        " && /\\\\\\(|\\\\\\[|\\$\\$/.test(e.textContent)).length")
+    problems["images"] = page.evaluate(
+        "Promise.all([...document.images].map(i => i.decode().then(() => [i.src, i.naturalWidth],"
+        " () => [i.src, 0])))")
+    ctx.close()
+    return problems
+
+
+def test_there_are_pages():
+    assert "book/intro.html" in PAGES and "notebooks/01_baseline.html" in PAGES, PAGES
+
+
+def redirect_target(page_path: str) -> str | None:
+    m = re.search(r'http-equiv="Refresh" content="0; url=([^"]+)"', (SITE / page_path).read_text())
+    return m and (Path(page_path).parent / m.group(1)).as_posix()
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_page_renders_offline(browser, server, page_path):
+    target = redirect_target(page_path)
+    if target:  # the root index.html only forwards to the first page
+        ctx = browser.new_context()
+        page = ctx.new_page()
+        page.goto(f"{server}/{page_path}")
+        page.wait_for_url(f"{server}/{target}")
+        ctx.close()
+        return
+    p = visit(browser, server, page_path)
+    assert p["status"] == 200
+    assert not p["blocked"], f"requests to outside the site: {p['blocked']}"
+    assert not p["failed"], f"failed requests: {p['failed']}"
+    assert not p["console"], f"console errors: {p['console']}"
+    broken = [src for src, width in p["images"] if width == 0]
+    assert not broken, f"images that did not decode: {broken}"
+    assert p["raw_tex"] == 0, "formulas left as raw TeX"
+    if p["math"]:
+        assert p["typeset"] > 0, "page has math but MathJax typeset nothing"
+
+
+def test_chapter_shows_its_figures(browser, server):
+    p = visit(browser, server, "notebooks/01_baseline.html")
+    assert len(p["images"]) >= 4 and all(w > 0 for _, w in p["images"])
+    assert p["typeset"] > 0
+
+
+def test_the_check_catches_outside_requests_and_broken_pages(browser, tmp_path):
+    """The offline check itself: a page that reaches for a CDN, misses an image and throws fails it."""
+    (tmp_path / "bad.html").write_text(
+        '<html><head><script src="https://cdn.jsdelivr.net/npm/x.js"></script></head><body>'
+        '<img src="missing.png"><script>throw new Error("boom")</script></body></html>')
+    with serve(tmp_path) as url:
+        p = visit(browser, url, "bad.html")
+    assert p["blocked"] == ["https://cdn.jsdelivr.net/npm/x.js"]
+    assert any("missing.png" in f for f in p["failed"])
+    assert any("boom" in c for c in p["console"])
+    assert [w for _, w in p["images"]] == [0]

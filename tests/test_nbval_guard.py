@@ -1,0 +1,26 @@
+"""The notebook regression check is live: change one checked number and nbval fails."""
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "01_baseline.ipynb"
+
+
+def test_nbval_fails_when_a_checked_number_changes(tmp_path):
+    nb = json.loads(NOTEBOOK.read_text())
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "code"
+                and "NBVAL_CHECK_OUTPUT" in "".join(c["source"]))
+    out = next(o for o in cell["outputs"] if o["output_type"] == "stream")
+    text = "".join(out["text"])
+    number = re.search(r"\d\.\d{3}\d", text).group(0)  # e.g. the best-line landmark 0.1902
+    changed = number[:-1] + str((int(number[-1]) + 1) % 10)
+    out["text"] = text.replace(number, changed, 1)
+    tampered = tmp_path / "tampered.ipynb"
+    tampered.write_text(json.dumps(nb))
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                          "--nbval-lax", "--nbval-current-env", str(tampered)],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode != 0, run.stdout[-2000:]
+    assert "1 failed" in run.stdout and changed in run.stdout and number in run.stdout
