@@ -11,6 +11,7 @@ MATHJAX := book/_vendor/mathjax/tex-svg-full.js
 GENERATED := book/_generated/activations.png
 NB_CACHE := book/_build/.jupyter_cache
 HELPERS_HASH := book/_build/.helpers-hash
+BUILD_MODE := book/_build/.build-mode
 
 .PHONY: install baseline book site-from-committed test unit nbval browser-test chromium lab bench clean
 
@@ -37,18 +38,22 @@ $(GENERATED): $(STAMP) $(wildcard helpers/*.py)
 
 ## everything a reader gets: the seed artifacts and the site, notebooks executed (cached)
 book: baseline $(MATHJAX) $(GENERATED)
-	@# jupyter-cache keys on notebook code only: a change in helpers/ must re-run every notebook
+	@# jupyter-cache keys on notebook code only: a change in helpers/ must re-run every notebook,
+	@# and a site last built from committed outputs (make test) must be re-read in full
 	@mkdir -p book/_build
-	@h=$$(cat helpers/*.py | sha256sum | cut -c1-16); \
-	if [ "$$(cat $(HELPERS_HASH) 2>/dev/null)" != "$$h" ]; then rm -rf $(NB_CACHE); echo "$$h" > $(HELPERS_HASH); fi
-	$(JB) build . --path-output book -W --keep-going
+	@h=$$(cat helpers/*.py | sha256sum | cut -c1-16); all=; \
+	if [ "$$(cat $(HELPERS_HASH) 2>/dev/null)" != "$$h" ]; then rm -rf $(NB_CACHE); echo "$$h" > $(HELPERS_HASH); all=--all; fi; \
+	if [ "$$(cat $(BUILD_MODE) 2>/dev/null)" != executed ]; then all=--all; fi; \
+	$(JB) build . --path-output book -W --keep-going $$all
+	@echo executed > $(BUILD_MODE)
 	@echo "The book is at $(abspath $(SITE))/index.html"
 
 ## the site from the committed (nbval-verified) notebook outputs, without executing them again
 site-from-committed: $(STAMP) $(MATHJAX) $(GENERATED)
 	mkdir -p book/_build
 	sed 's/execute_notebooks: cache/execute_notebooks: "off"/' _config.yml > book/_build/_config_noexec.yml
-	$(JB) build . --path-output book --config book/_build/_config_noexec.yml -W --keep-going -q
+	$(JB) build . --path-output book --config book/_build/_config_noexec.yml -W --keep-going -q --all
+	echo committed > $(BUILD_MODE)
 
 ## the whole test suite: unit tests and nbval (in parallel), then the site in a real browser
 test: $(STAMP) chromium

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from . import activations, experiments, plotting, report, seed_everything, store
@@ -42,8 +42,10 @@ def cmd_baseline(args) -> None:
     print(f"baseline: {len(names)} activations x {args.seeds} seeds = {len(names) * args.seeds} models, "
           f"{args.epochs} epochs, {batch}, lr {args.lr:g}, on {device}", flush=True)
     t0 = time.perf_counter()
+    hit = experiments.cache_path("baseline", asdict(cfg)).exists()
     res = experiments.baseline(cfg, progress=sys.stderr.isatty())
-    print(f"trained in {time.perf_counter() - t0:.1f} s", flush=True)
+    print(f"{'loaded the identical earlier run from .cache/' if hit else 'trained'} in "
+          f"{time.perf_counter() - t0:.1f} s", flush=True)
     command = " ".join(["python -m helpers"] + sys.argv[1:])
     for path in report.write_baseline(res, out, command):
         print(f"wrote {path}")

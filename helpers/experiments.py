@@ -80,21 +80,22 @@ def baseline(cfg: Baseline = Baseline(), progress: bool = False, cache: bool = T
     return cached("baseline", asdict(cfg), run) if cache else run()
 
 
+def cache_path(name: str, key: dict, folder: str | Path | None = None) -> Path:
+    """Where cached(name, key) keeps its result: the key hashes the parameters and the source of
+    helpers/, so editing the code recomputes. The folder is `folder`, else $HELPERS_CACHE_DIR, else
+    .cache/ at the repository root. CI starts from a clean clone, so it always recomputes."""
+    from . import REPO
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode())
+    for f in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(f.read_bytes())
+    return Path(folder or os.environ.get("HELPERS_CACHE_DIR") or REPO / ".cache") / \
+        f"{name}-{digest.hexdigest()[:16]}.npz"
+
+
 def cached(name: str, key: dict, compute: Callable[[], store.Results],
            folder: str | Path | None = None) -> store.Results:
-    """compute() once per (name, key, helpers source); later calls load the file it wrote.
-
-    The key hashes the experiment's parameters and the source of helpers/, so editing the code
-    recomputes. CI starts from a clean clone, so it always recomputes. The folder is `folder`, else
-    $HELPERS_CACHE_DIR, else .cache/ at the repository root.
-    """
-    src = sorted(Path(__file__).parent.glob("*.py"))
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode())
-    for f in src:
-        digest.update(f.read_bytes())
-    from . import REPO
-    path = Path(folder or os.environ.get("HELPERS_CACHE_DIR") or REPO / ".cache") / \
-        f"{name}-{digest.hexdigest()[:16]}.npz"
+    """compute() once per (name, key, helpers source); later calls load the file it wrote."""
+    path = cache_path(name, key, folder)
     if path.exists():
         return store.load(path)
     res = compute()
