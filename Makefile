@@ -33,7 +33,7 @@ $(MATHJAX):
 	tar -xzf book/_build/npm/mathjax-$(MATHJAX_VERSION).tgz -C book/_build/npm package/es5/tex-svg-full.js
 	cp book/_build/npm/package/es5/tex-svg-full.js $@
 
-$(GENERATED): $(STAMP) $(wildcard helpers/*.py)
+$(GENERATED): $(STAMP) $(wildcard helpers/*.py helpers/*/*.py)
 	$(PY) -m helpers figures --out book/_generated
 
 ## everything a reader gets: the seed artifacts and the site, notebooks executed (cached)
@@ -41,7 +41,7 @@ book: baseline $(MATHJAX) $(GENERATED)
 	@# jupyter-cache keys on notebook code only: a change in helpers/ must re-run every notebook,
 	@# and a site last built from committed outputs (make test) must be re-read in full
 	@mkdir -p book/_build
-	@h=$$(cat helpers/*.py | sha256sum | cut -c1-16); all=; \
+	@h=$$(find helpers -name '*.py' | sort | xargs cat | sha256sum | cut -c1-16); all=; \
 	if [ "$$(cat $(HELPERS_HASH) 2>/dev/null)" != "$$h" ]; then rm -rf $(NB_CACHE); echo "$$h" > $(HELPERS_HASH); all=--all; fi; \
 	if [ "$$(cat $(BUILD_MODE) 2>/dev/null)" != executed ]; then all=--all; fi; \
 	$(JB) build . --path-output book -W --keep-going $$all

@@ -39,6 +39,11 @@ class Activation:
         """max_x |phi'(x)|, found on a fine grid (the reference for "saturated" and "on")."""
         return _max_slope(self.name)
 
+    def slope_range(self) -> tuple[float, float]:
+        """(min, max) of phi'(x) over x in [-10, 10], on a fine grid."""
+        d = self.derivative(torch.linspace(-10, 10, 200_001, dtype=torch.float64))
+        return float(d.min()), float(d.max())
+
 
 def _normal_cdf(x: Tensor) -> Tensor:
     return 0.5 * (1.0 + torch.erf(x / math.sqrt(2.0)))

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -86,7 +85,7 @@ def cache_path(name: str, key: dict, folder: str | Path | None = None) -> Path:
     .cache/ at the repository root. CI starts from a clean clone, so it always recomputes."""
     from . import REPO
     digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode())
-    for f in sorted(Path(__file__).parent.glob("*.py")):
+    for f in sorted(Path(__file__).parent.rglob("*.py")):
         digest.update(f.read_bytes())
     return Path(folder or os.environ.get("HELPERS_CACHE_DIR") or REPO / ".cache") / \
         f"{name}-{digest.hexdigest()[:16]}.npz"
@@ -103,8 +102,62 @@ def cached(name: str, key: dict, compute: Callable[[], store.Results],
     return res
 
 
-def mean_std(x: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard deviation over seeds, ignoring diverged (NaN) models."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # every seed diverged: NaN, not a warning
-        return np.nanmean(x, axis=axis), np.nanstd(x, axis=axis)
+# Init schemes for the depth sweep: name -> (init, weight_scale). "kaiming x1.5" pushes ReLU past
+# criticality (sigma_w^2 = 4.5): the exploding case.
+INIT_CASES = {"torch_default": ("torch_default", 1.0), "xavier": ("xavier", 1.0),
+              "kaiming": ("kaiming", 1.0), "kaiming x1.5": ("kaiming", 1.5)}
+
+
+def init_sweep(activation_names: list[str], depths: list[int], seeds: list[int], data: Dataset,
+               cases: dict[str, tuple[str, float]] = INIT_CASES, width: int = 64) -> store.Results:
+    """Per-layer gradients at initialisation (no training), in float64, across depth and init.
+
+    grad_h / grad_w [case, activation, depth, seed, layer]: ||dL/dh_l|| and mean |dL/dW_l| of the
+    full-batch loss, NaN beyond each network's depth; theory_h [case, activation, depth, layer]: the
+    mean-field prediction of ||dL/dh_l|| / ||dL/dh_L||.
+    """
+    import torch
+
+    from .models import StackedMLP
+    from .probes import layer_gradients
+    from .theory import mean_field
+    names = [activations.get(a).name for a in activation_names]
+    shape = (len(cases), len(names), len(depths), len(seeds), max(depths))
+    grad_h, grad_w = np.full(shape, np.nan), np.full(shape, np.nan)
+    theory_h = np.full((len(cases), len(names), len(depths), max(depths)), np.nan)
+    x, y = data.x.double(), data.y.double()
+    for c, (init, scale) in enumerate(cases.values()):
+        for a, name in enumerate(names):
+            gains = mean_field(name, max(depths), width, init, scale).gain
+            for d, depth in enumerate(depths):
+                theory_h[c, a, d, :depth] = np.append(np.cumprod(gains[:depth - 1][::-1])[::-1], 1.0)
+        for d, depth in enumerate(depths):
+            net = StackedMLP.from_seeds([n for n in names for _ in seeds], list(seeds) * len(names), depth,
+                                        width, init, dtype=torch.float64, weight_scale=scale)
+            gw, gh = (g.numpy().reshape(len(names), len(seeds), depth) for g in layer_gradients(net, x, y))
+            grad_w[c, :, d, :, :depth], grad_h[c, :, d, :, :depth] = gw, gh
+    dims = ("case", "activation", "depth", "seed", "layer")
+    return store.Results({"grad_h": grad_h, "grad_w": grad_w, "theory_h": theory_h},
+                         {"grad_h": dims, "grad_w": dims, "theory_h": dims[:3] + ("layer",)},
+                         {"case": list(cases), "activation": names, "depth": list(depths), "seed": list(seeds),
+                          "layer": list(range(1, max(depths) + 1))},
+                         {"config": {"cases": {k: list(v) for k, v in cases.items()}, "width": width,
+                                     "data": data.name}, "versions": store.versions()})
+
+
+def weight_change(res: store.Results) -> np.ndarray:
+    """||W_l(end) - W_l(0)|| / ||W_l(0)|| per hidden layer: how far training moved each layer.
+
+    Works on any grid result (final_params [..., seed, param]); returns [..., seed, layer]."""
+    from .models import flatten, init_params, layer_sizes
+    cfg = res.meta["config"]
+    sizes = layer_sizes(cfg["depth"], cfg["width"])
+    init = np.stack([flatten(init_params(s, cfg["depth"], cfg["width"], cfg["init"])).double().numpy()
+                     for s in res.coords["seed"]])
+    final = res["final_params"]
+    out, offset = [], 0
+    for fi, fo in sizes[:-1]:
+        w = slice(offset, offset + fi * fo)
+        out.append(np.linalg.norm(final[..., w] - init[:, w], axis=-1) / np.linalg.norm(init[:, w], axis=-1))
+        offset += fi * fo + fo
+    return np.stack(out, -1)

@@ -38,12 +38,13 @@ def layer_sizes(depth: int, width: int, d_in: int = 1, d_out: int = 1) -> list[t
 
 
 def init_params(seed: int, depth: int, width: int, init: str = "torch_default",
-                dtype: torch.dtype = torch.float32) -> list[tuple[Tensor, Tensor]]:
+                dtype: torch.dtype = torch.float32, weight_scale: float = 1.0) -> list[tuple[Tensor, Tensor]]:
     """Initial (W [fan_in, fan_out], b [fan_out]) per layer, from a generator seeded with `seed` alone.
 
     The activation is not an argument: the same seed gives the same weights for every activation.
     Draw order matches nn.Linear (weight then bias, layer by layer), so `torch_default` with seed s
-    equals a freshly built nn.Linear stack after torch.manual_seed(s).
+    equals a freshly built nn.Linear stack after torch.manual_seed(s). weight_scale multiplies every
+    weight (not bias): sigma_w^2 scales by its square (used to push an init past criticality).
     """
     check_init(init)
     gen = torch.Generator().manual_seed(int(seed))
@@ -59,7 +60,7 @@ def init_params(seed: int, depth: int, width: int, init: str = "torch_default",
         else:
             var = 2 / (fan_in + fan_out) if init == "xavier" else 2 / fan_in
             w.normal_(0, math.sqrt(var), generator=gen)
-        params.append((w.T.contiguous().to(dtype), b.to(dtype)))
+        params.append(((weight_scale * w).T.contiguous().to(dtype), b.to(dtype)))
     return params
 
 
@@ -137,10 +138,11 @@ class StackedMLP:
     @classmethod
     def from_seeds(cls, activation_names: list[str], seeds: list[int], depth: int, width: int,
                    init: str = "torch_default", device: str | torch.device = "cpu",
-                   dtype: torch.dtype = torch.float32) -> "StackedMLP":
+                   dtype: torch.dtype = torch.float32, weight_scale: float = 1.0) -> "StackedMLP":
         """Model m gets activation_names[m] and the initial weights of seeds[m]."""
         cache: dict[int, Tensor] = {}
-        rows = [cache.setdefault(s, flatten(init_params(s, depth, width, init))) for s in seeds]
+        rows = [cache.setdefault(s, flatten(init_params(s, depth, width, init, weight_scale=weight_scale)))
+                for s in seeds]
         return cls(activation_names, torch.stack(rows).to(device=device, dtype=dtype), depth, width)
 
     @classmethod

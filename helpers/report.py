@@ -1,7 +1,6 @@
 """Tables and report.md from stored results: every number read from the logs, every verdict a rule."""
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 
@@ -9,7 +8,7 @@ import numpy as np
 
 from . import activations, plotting, store
 from .data import make_dataset
-from .experiments import mean_std
+from .stats import at_spread, geo_mean, mean_std
 from .store import Results
 
 FIGURES = {"learned_functions.png": lambda r, d: plotting.learned_functions(r, d),
@@ -45,70 +44,39 @@ def fit_verdict(mse: float, marks: dict[str, float]) -> str:
     return "worse than a straight line"
 
 
-# ---- numbers at the precision the seeds support --------------------------------------------------
-
-def _round(mean: float, std: float) -> str:
-    """mean as text, kept to one place coarser than the std's leading digit."""
-    top = math.floor(math.log10(abs(mean)))
-    last = math.floor(math.log10(max(std, abs(mean) * 1e-4))) + 1  # the last place we keep
-    if not 1e-3 <= abs(mean) < 1e4:
-        return f"{mean:.{max(top - last, 0)}e}"
-    if last > 0:  # e.g. 231 +- 50 -> 200
-        return f"{round(mean, -last):.0f}"
-    return f"{mean:.{-last}f}"
-
-
-def _std(std: float) -> str:
-    return f"{float(f'{std:.1g}'):g}"
-
-
-def rounded(values) -> float | int:
-    """Mean over seeds, rounded to the precision the seeds' spread supports (see at_spread)."""
-    mean, std = (float(v) for v in mean_std(np.asarray(values, dtype=float)))
-    if not math.isfinite(mean) or mean == 0:
-        return mean
-    text = _round(mean, std)
-    return int(text) if text.lstrip("-").isdigit() else float(text)
-
-
-def at_spread(values) -> str:
-    """'mean +- std' over seeds, the mean rounded one digit coarser than the std's leading digit:
-    the precision the seeds' spread supports (nbval checks these strings)."""
-    mean, std = (float(v) for v in mean_std(np.asarray(values, dtype=float)))
-    if not math.isfinite(mean):
-        return "diverged"
-    if mean == 0:
-        return f"0 +- {_std(std)}"
-    return f"{_round(mean, std)} +- {_std(std)}"
-
-
-def first_epoch_below(loss: np.ndarray, level: float) -> np.ndarray:
-    """Per run (last axis = epochs 1..E): the first epoch whose loss is below level; -1 if never."""
-    below = np.asarray(loss) < level
-    return np.where(below.any(-1), below.argmax(-1) + 1, -1)
-
-
-def geo_mean(x: np.ndarray) -> float:
-    """Geometric mean of the finite positive entries (diverged runs are NaN and left out)."""
-    x = np.asarray(x, dtype=float)
-    x = x[np.isfinite(x) & (x > 0)]
-    return float(np.exp(np.log(x).mean())) if x.size else float("nan")
-
-
 # ---- the tables ----------------------------------------------------------------------------------
 
-def gradient_ratios(res: Results, kind: str = "grad_w") -> dict[str, dict[str, np.ndarray]]:
+REPORT_EPOCHS = (0, 1, 100, 200, "end")
+
+
+def gradient_ratios(res: Results, kind: str = "grad_w",
+                    epochs: tuple = REPORT_EPOCHS) -> dict[str, dict[str, np.ndarray]]:
     """layer 1 / layer L of `kind` (grad_w or grad_h) per activation and seed: the first steps'
-    mean, then each grad epoch."""
+    mean, then each of `epochs` that was recorded ("end": the last epoch)."""
+    recorded = res.coords["grad_epoch"]
+    wanted = [recorded[-1] if e == "end" else e for e in epochs]
     out = {}
     for name in res.coords["activation"]:
         steps = np.nanmean(res.sel(kind + "_steps", activation=name), axis=-2)  # [seed, layer]
         cols = {"first steps": steps[:, 0] / steps[:, -1]}
-        g = res.sel(kind, activation=name)                                       # [seed, epoch, layer]
-        for i, e in enumerate(res.coords["grad_epoch"]):
-            cols[f"epoch {e}"] = g[:, i, 0] / g[:, i, -1]
+        for e in dict.fromkeys(e for e in wanted if e in recorded):
+            g = res.sel(kind, activation=name, grad_epoch=e)                     # [seed, layer]
+            cols[f"epoch {e}"] = g[:, 0] / g[:, -1]
         out[name] = cols
     return out
+
+
+def layer_ratio(res: Results, kind: str = "grad_h") -> np.ndarray:
+    """layer 1 / layer L of a gradient magnitude at every recorded grad epoch:
+    [activation, seed, grad_epoch] (any leading dims of the results file are kept)."""
+    g = res[kind]
+    return g[..., 0] / g[..., -1]
+
+
+def first_crossing(ratio: np.ndarray, epochs: list[int], level: float = 1.0) -> np.ndarray:
+    """Per run (last axis = `epochs`): the first epoch at which ratio >= level; -1 if never."""
+    above = np.asarray(ratio) >= level
+    return np.where(above.any(-1), np.asarray(epochs)[above.argmax(-1)], -1)
 
 
 def fit_rows(res: Results, fmt=at_spread) -> list[list[str]]:

@@ -32,6 +32,7 @@ class TrainConfig:
     momentum: float = 0.0         # SGD only
     record_epochs: tuple[int, ...] = (0, 1, 10, 50, 100, 200)  # + the last epoch, always
     grad_epochs: tuple[int, ...] = (0, 1, 100, 200)             # + the last epoch, always
+    grad_every: int | None = 10   # + every n-th epoch (cheap: one full-batch backward pass each)
     first_steps: int = 10         # gradient probes on the first training mini-batches
     test_every: int = 10          # test MSE (a forward pass on the dense grid) every n epochs + the last
     probe_layers: tuple[int, ...] | None = None  # hidden layers to log; None: first, middle, last
@@ -46,6 +47,8 @@ class TrainConfig:
                              f"got {self.batch_size!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; valid choices: {', '.join(OPTIMIZERS)}")
+        if self.grad_every is not None and (not isinstance(self.grad_every, int) or self.grad_every < 1):
+            raise ValueError(f"grad_every must be a whole number >= 1 or None, got {self.grad_every!r}")
         if not isinstance(self.test_every, int) or self.test_every < 1:
             raise ValueError(f"test_every must be a whole number >= 1, got {self.test_every!r}")
         if self.first_steps < 0:
@@ -124,7 +127,8 @@ class Recorder:
 
     def __init__(self, cfg: TrainConfig, data: Dataset, M: int, depth: int, width: int):
         self.cfg, self.data = cfg, data
-        self.rec_epochs, self.grad_epochs = cfg.when(cfg.record_epochs), cfg.when(cfg.grad_epochs)
+        every = tuple(range(cfg.grad_every, cfg.epochs + 1, cfg.grad_every)) if cfg.grad_every else ()
+        self.rec_epochs, self.grad_epochs = cfg.when(cfg.record_epochs), cfg.when(cfg.grad_epochs + every)
         self.test_epochs = cfg.when(tuple(range(cfg.test_every, cfg.epochs + 1, cfg.test_every)))
         self.layers, self.depth = cfg.layers(depth), depth
         self.x_hidden = data.x_test[::10]

@@ -1,47 +1,14 @@
-"""Every figure of the book. One style, one colour per activation (from the registry), everywhere."""
+"""The seed experiment's figures (chapter 1 and activation_functions/) and the activation gallery."""
 from __future__ import annotations
-
-import warnings
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from . import activations
-from .data import Dataset
-from .store import Results
-
-STYLE = {
-    "figure.dpi": 100, "savefig.dpi": 110, "savefig.bbox": "tight", "font.size": 10,
-    "axes.titlesize": 10, "axes.labelsize": 10, "legend.fontsize": 9, "axes.grid": True,
-    "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
-    "svg.fonttype": "none", "image.cmap": "viridis",
-}
-LANDMARK_STYLE = {"constant": ("best constant", ":"), "linear": ("best straight line", "--"),
-                  "noise_floor": ("noise floor (true sine)", "-.")}
-
-
-def use_style() -> None:
-    plt.rcParams.update(STYLE)
-
-
-def colour(name: str) -> str:
-    return activations.get(name).colour
-
-
-def label(name: str) -> str:
-    return activations.get(name).label
-
-
-def save(fig: plt.Figure, path: str | Path) -> Path:
-    """Write atomically (a reader never sees half a PNG) and close the figure."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
-    fig.savefig(tmp)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+from .. import activations
+from ..data import Dataset
+from ..store import Results
+from .style import LANDMARK_STYLE, band, colour, label, note_diverged, use_style
 
 
 def activation_gallery(names: tuple[str, ...] = tuple(activations.ACTIVATIONS)) -> plt.Figure:
@@ -68,18 +35,6 @@ def activation_gallery(names: tuple[str, ...] = tuple(activations.ACTIVATIONS)) 
     return fig
 
 
-def _band(ax, x, values, name, lw=1.6, log=False, **kw):
-    """Centre line (geometric mean if log) and min..max band over the last axis (seeds).
-
-    Diverged runs are NaN and left out; where every seed diverged nothing is drawn."""
-    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)
-        centre = np.exp(np.nanmean(np.log(values), -1)) if log else np.nanmean(values, -1)
-        lo, hi = np.nanmin(values, -1), np.nanmax(values, -1)
-    ax.plot(x, centre, color=colour(name), lw=lw, label=label(name), **kw)
-    ax.fill_between(x, lo, hi, color=colour(name), alpha=0.18, lw=0)
-
-
 def learned_functions(res: Results, data: Dataset) -> plt.Figure:
     """One panel per activation: noisy data, the clean sine, the fitted function (mean, seed band)."""
     use_style()
@@ -92,24 +47,16 @@ def learned_functions(res: Results, data: Dataset) -> plt.Figure:
         pred = res.sel("pred", activation=name)[..., -1, :]  # [seed, x] at the last record epoch
         ax.scatter(data.x[:, 0], data.y[:, 0], s=5, color="0.6", label="noisy data")
         ax.plot(x[inside], np.sin(x[inside]), "k--", lw=1, label="sin(x)")
-        _band(ax, x[inside], pred[:, inside].T, name, lw=2)
+        band(ax, x[inside], pred[:, inside].T, name, lw=2)
         test = res.sel("final_test_mse", activation=name)
         ax.set_title(f"{label(name)}\ntest MSE {np.nanmean(test):.4f}", color=colour(name))
         ax.set_xlabel("x")
-        _note_diverged(ax, res, name)
+        note_diverged(ax, res, name)
     axes[0, 0].set_ylabel("y")
     axes[0, 0].legend(loc="upper left", frameon=False)
     fig.suptitle(f"Learned functions after {res.coords['record_epoch'][-1]} epochs "
                  f"(line: mean over {len(res.coords['seed'])} seeds, band: min..max)", y=1.08)
     return fig
-
-
-def _note_diverged(ax, res: Results, name: str) -> None:
-    div = res.sel("diverged_epoch", activation=name)
-    div = div[div >= 0]
-    if div.size:
-        ax.text(0.02, 0.02, f"{div.size} run(s) diverged (epoch {int(div.min())})",
-                transform=ax.transAxes, color="crimson", fontsize=8)
 
 
 def loss_curves(res: Results) -> plt.Figure:
@@ -118,7 +65,7 @@ def loss_curves(res: Results) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     epochs = np.asarray(res.coords["epoch"])
     for name in res.coords["activation"]:
-        _band(ax, epochs, res.sel("loss", activation=name).T, name, log=True)
+        band(ax, epochs, res.sel("loss", activation=name).T, name, log=True)
     for key, value in res.meta["config"]["landmarks"].items():
         text, ls = LANDMARK_STYLE[key]
         ax.axhline(value, color="0.35", ls=ls, lw=1)
@@ -151,7 +98,7 @@ def gradient_flow(res: Results, epochs: tuple = (100, 200, "end")) -> plt.Figure
                     g = np.nanmean(res.sel(kind + "_steps", activation=name), axis=-2)  # [seed, layer]
                 else:
                     g = res.sel(kind, activation=name, grad_epoch=when)
-                _band(ax, layers, g.T, name, log=True, marker="o", ms=3)
+                band(ax, layers, g.T, name, log=True, marker="o", ms=3)
             ax.set_yscale("log")
             ax.set_title(when if what == "steps" else f"after epoch {when}")
             if row == 1:

@@ -1,0 +1,72 @@
+"""One style and one colour per activation (from the registry), shared by every figure."""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .. import activations
+from ..store import Results
+
+STYLE = {
+    "figure.dpi": 100, "savefig.dpi": 110, "savefig.bbox": "tight", "font.size": 10,
+    "axes.titlesize": 10, "axes.labelsize": 10, "legend.fontsize": 9, "axes.grid": True,
+    "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
+    "svg.fonttype": "none", "image.cmap": "viridis",
+}
+LANDMARK_STYLE = {"constant": ("best constant", ":"), "linear": ("best straight line", "--"),
+                  "noise_floor": ("noise floor (true sine)", "-.")}
+
+
+def use_style() -> None:
+    plt.rcParams.update(STYLE)
+
+
+def colour(name: str) -> str:
+    return activations.get(name).colour
+
+
+def label(name: str) -> str:
+    return activations.get(name).label
+
+
+def save(fig: plt.Figure, path: str | Path) -> Path:
+    """Write atomically (a reader never sees half a PNG) and close the figure."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
+    fig.savefig(tmp)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def band(ax, x, values, name, lw=1.6, log=False, **kw):
+    """Centre line (geometric mean if log) and min..max band over the last axis (seeds).
+
+    Diverged runs are NaN and left out; where every seed diverged nothing is drawn."""
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        centre = np.exp(np.nanmean(np.log(values), -1)) if log else np.nanmean(values, -1)
+        lo, hi = np.nanmin(values, -1), np.nanmax(values, -1)
+    ax.plot(x, centre, color=colour(name), lw=lw, label=label(name), **kw)
+    ax.fill_between(x, lo, hi, color=colour(name), alpha=0.18, lw=0)
+
+
+def note_diverged(ax, res: Results, name: str) -> None:
+    div = res.sel("diverged_epoch", activation=name)
+    div = div[div >= 0]
+    if div.size:
+        ax.text(0.02, 0.02, f"{div.size} run(s) diverged (epoch {int(div.min())})",
+                transform=ax.transAxes, color="crimson", fontsize=8)
+
+
+def panels(n: int, cols: int = 3, size: tuple[float, float] = (3.6, 3.0), **kw):
+    """A figure of n panels, `cols` to a row (readable at book width); unused panels hidden."""
+    rows = -(-n // cols)
+    cols = min(cols, n)
+    fig, axes = plt.subplots(rows, cols, figsize=(size[0] * cols, size[1] * rows), squeeze=False, **kw)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, axes.flat[:n]
