@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import json
 import os
 from dataclasses import asdict, dataclass, field, replace
@@ -161,3 +162,115 @@ def weight_change(res: store.Results) -> np.ndarray:
         out.append(np.linalg.norm(final[..., w] - init[:, w], axis=-1) / np.linalg.norm(init[:, w], axis=-1))
         offset += fi * fo + fo
     return np.stack(out, -1)
+
+
+def init_states(activation_names: list[str], seeds: list[int], data: Dataset, depth: int = 10,
+                width: int = 64, init: str = "torch_default") -> store.Results:
+    """Unit states (helpers.probes.unit_states) of freshly initialised networks, no training:
+    states [activation, seed, layer, unit_state] and per-unit on-fractions [activation, seed, layer, unit].
+    Cheap, so it affords many seeds: a dead fraction measured to a percent needs thousands of units."""
+    import torch
+
+    from .models import StackedMLP
+    from .probes import UNIT_STATES, unit_states
+    names = [activations.get(a).name for a in activation_names]
+    fractions, per_unit = [], []
+    for name in names:  # one activation at a time keeps the [models, 1000, width] tensors small
+        net = StackedMLP.from_seeds([name] * len(seeds), list(seeds), depth, width, init)
+        f, u = unit_states(net, data.x_test.float())
+        fractions.append(f.numpy())
+        per_unit.append(u.float().numpy())
+    return store.Results({"unit_states": np.stack(fractions), "unit_active": np.stack(per_unit)},
+                         {"unit_states": ("activation", "seed", "layer", "unit_state"),
+                          "unit_active": ("activation", "seed", "layer", "unit")},
+                         {"activation": names, "seed": list(seeds), "layer": list(range(1, depth + 1)),
+                          "unit_state": list(UNIT_STATES)},
+                         {"config": {"depth": depth, "width": width, "init": init, "data": data.name},
+                          "versions": store.versions()})
+
+
+def born_dead(widths: list[int], depths: list[int], samples: int = 2000,
+              init: str = "kaiming", x_max: float = math.pi) -> store.Results:
+    """Simulated probability that a ReLU network is dead at birth, per width and depth.
+
+    born_dead [width, depth]: the last hidden layer is zero for every input of a 101-point grid on
+    [-x_max, x_max] (the network is a constant); point_dead [width, depth]: it is zero at x = x_max
+    alone. Each cell averages `samples` independently initialised networks (seeds 0..samples-1)."""
+    import torch
+
+    from .models import StackedMLP
+    x = torch.linspace(-x_max, x_max, 101, dtype=torch.float64).unsqueeze(1)
+    shape = (len(widths), len(depths))
+    out = {"born_dead": np.zeros(shape), "point_dead": np.zeros(shape)}
+    for i, w in enumerate(widths):
+        for j, depth in enumerate(depths):
+            net = StackedMLP.from_seeds(["relu"] * samples, list(range(samples)), depth, w, init,
+                                        dtype=torch.float64)
+            with torch.no_grad():
+                last = net.activate(net(x, keep=True)[1][-1])         # [samples, 101, w]
+            zero = (last == 0).all(dim=2)                            # [samples, 101]
+            out["born_dead"][i, j] = zero.all(dim=1).double().mean().item()
+            out["point_dead"][i, j] = zero[:, -1].double().mean().item()
+    return store.Results(out, {k: ("width", "depth") for k in out}, {"width": list(widths), "depth": list(depths)},
+                         {"config": {"samples": samples, "init": init, "x_max": x_max},
+                          "versions": store.versions()})
+
+
+# The learning-rate sweep shared by the sparsity and stability chapters: half-decade steps.
+SWEEP_LRS = tuple(float(f"{10 ** (k / 2):.3g}") for k in range(-8, 1))   # 1e-4 ... 1
+
+
+def lr_sweep(activation_names: tuple[str, ...] = activations.SEED_ACTIVATIONS, seeds: int = 3,
+             lrs: tuple[float, ...] = SWEEP_LRS, depth: int = 10, width: int = 64,
+             optimizer: str = "adam", epochs: int = 500) -> store.Results:
+    """activation x learning rate x seed at one depth, all models at once (cached). Hidden
+    activations are not logged (probe_layers=()) and unit states only every 50 epochs: a sweep of
+    hundreds of models stays small and quick."""
+    cfg = TrainConfig(epochs=epochs, optimizer=optimizer, probe_layers=(), record_epochs=(0,), states_every=50)
+    key = dict(activations=list(activation_names), seeds=seeds, lrs=list(lrs), depth=depth, width=width,
+               train=asdict(cfg))
+    return cached("lr_sweep", key, lambda: grid(list(activation_names), list(range(seeds)), make_dataset(),
+                                                cfg, lrs=list(lrs), depth=depth, width=width))
+
+
+def rebuild(res: store.Results, dtype=None, **where) -> "StackedMLP":
+    """The trained networks of a grid result as a StackedMLP (float32 unless dtype says), one
+    model per remaining index (e.g. rebuild(res, activation="relu")); diverged models come back
+    with NaN weights."""
+    import torch
+
+    from .models import StackedMLP
+    cfg = res.meta["config"]
+    params = res.sel("final_params", **where)
+    dims = [d for d in res.dims["final_params"] if d not in where][:-1]
+    names = (np.broadcast_to(np.array(res.coords["activation"]).reshape(
+        [-1] + [1] * (len(dims) - 1)), params.shape[:-1]) if "activation" in dims
+        else np.full(params.shape[:-1], where["activation"]))
+    flat = torch.from_numpy(params.reshape(-1, params.shape[-1])).to(dtype or torch.float32)
+    return StackedMLP(list(names.reshape(-1)), flat, cfg["depth"], cfg["width"])
+
+
+def networks_at(res: store.Results, when: str) -> "StackedMLP":
+    """The networks of a grid result (all models, in order) at "init" or "trained"."""
+    if when == "trained":
+        return rebuild(res)
+    from .models import StackedMLP
+    cfg = res.meta["config"]
+    shape = res["final_params"].shape[:-1]
+    names = np.broadcast_to(np.array(res.coords["activation"]).reshape([-1] + [1] * (len(shape) - 1)), shape)
+    seeds = np.broadcast_to(np.array(res.coords["seed"]), shape)
+    return StackedMLP.from_seeds(list(names.reshape(-1)), [int(s) for s in seeds.reshape(-1)],
+                                 cfg["depth"], cfg["width"], cfg["init"])
+
+
+def pre_activation_samples(res: store.Results, x) -> dict[str, dict[str, list[np.ndarray]]]:
+    """h_l on the inputs x of every hidden layer, per activation, at init and trained (all seeds):
+    samples[name][when][l-1] has shape [seed, len(x), width]."""
+    from .probes import pre_activations
+    out = {name: {} for name in res.coords["activation"]}
+    per_act = int(np.prod(res["final_params"].shape[1:-1]))
+    for when in ("init", "trained"):
+        pre = pre_activations(networks_at(res, when), x)
+        for a, name in enumerate(res.coords["activation"]):
+            out[name][when] = [h[a * per_act:(a + 1) * per_act].numpy() for h in pre]
+    return out

@@ -6,6 +6,8 @@ its pre-activation, a_l = phi(h_l) its activation.
 """
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
@@ -46,9 +48,43 @@ def pre_activations(net: StackedMLP, x: Tensor) -> list[Tensor]:
     return net(x, keep=True)[1]
 
 
+def relative_slope(act, h: Tensor) -> Tensor:
+    """|phi'(h)| / max |phi'|, in float64 (float32 rounding can fake a zero derivative)."""
+    return act.derivative(h.double()).abs() / act.max_slope
+
+
+def is_on(act, h: Tensor) -> Tensor:
+    """Where a unit is on: it passes at least ON_THRESHOLD of its activation's best gain."""
+    return relative_slope(act, h) >= ON_THRESHOLD
+
+
+def on_interval(act) -> tuple[float, float]:
+    """The pre-activations at which a unit is on, as (low, high) (+-inf where unbounded); every
+    activation here has a single such interval, which this checks on a fine grid."""
+    h = torch.linspace(-20, 20, 400_001, dtype=torch.float64)
+    on = is_on(act, h)
+    idx = on.nonzero()[:, 0]
+    if len(idx) != int(idx[-1] - idx[0]) + 1:
+        raise ValueError(f"{act.name}: the on-set is not one interval")
+    lo, hi = float(h[idx[0]]), float(h[idx[-1]])
+    return (-math.inf if idx[0] == 0 else lo, math.inf if idx[-1] == len(h) - 1 else hi)
+
+
 @torch.no_grad()
-def unit_states(net: StackedMLP, x_grid: Tensor) -> Tensor:
-    """[M, L, 4] fractions per layer, measured on the inputs x_grid (see UNIT_STATES):
+def flat_mass(net: StackedMLP, x_grid: Tensor) -> Tensor:
+    """[M, L]: the fraction of (input, unit) pairs of each layer sitting where phi' ~ 0, i.e.
+    |phi'(h)| < SATURATION_THRESHOLD of its max (the flat part of the activation)."""
+    rows = []
+    for h in pre_activations(net, x_grid):
+        rows.append(torch.cat([(relative_slope(act, h[s:e]) < SATURATION_THRESHOLD).double().mean(dim=(1, 2))
+                               for act, s, e in net.runs]))
+    return torch.stack(rows, 1)
+
+
+@torch.no_grad()
+def unit_states(net: StackedMLP, x_grid: Tensor) -> tuple[Tensor, Tensor]:
+    """Fractions [M, L, 4] per layer (see UNIT_STATES) and per unit [M, L, width] the fraction of
+    inputs at which it is on, measured on the inputs x_grid:
 
     - active: fraction of (input, unit) pairs where the unit is on: |phi'(h)| >= 25% of its max,
       i.e. it passes at least a quarter of its best gain (ReLU, Leaky ReLU: h > 0; GELU: h > -0.28;
@@ -59,22 +95,17 @@ def unit_states(net: StackedMLP, x_grid: Tensor) -> Tensor:
       ReLU unit negative everywhere, which still passes 1% of the gradient).
     Derivatives are evaluated in float64 so float32 rounding cannot fake a zero.
     """
-    rows = []
+    fractions, per_unit = [], []
     for h in pre_activations(net, x_grid):
-        per_run = []
+        rows, units = [], []
         for act, s, e in net.runs:
-            d = act.derivative(h[s:e].double()).abs() / act.max_slope  # [m, N, width]
+            d = relative_slope(act, h[s:e])  # [m, N, width]
             on = d >= ON_THRESHOLD
-            per_run.append(torch.stack([on.double().mean(dim=(1, 2)),
-                                        (d == 0).all(1).double().mean(1),
-                                        (d < SATURATION_THRESHOLD).all(1).double().mean(1),
-                                        (~on).all(1).double().mean(1)], 1))
-        rows.append(torch.cat(per_run))
-    return torch.stack(rows, 1)
-
-
-@torch.no_grad()
-def hidden_activations(net: StackedMLP, x_grid: Tensor, layers: tuple[int, ...]) -> Tensor:
-    """[M, len(layers), N, width]: a_l = phi(h_l) of the chosen hidden layers (1-based) on x_grid."""
-    pre = pre_activations(net, x_grid)
-    return torch.stack([net.activate(pre[l - 1]) for l in layers], 1)
+            units.append(on.double().mean(1))
+            rows.append(torch.stack([on.double().mean(dim=(1, 2)),
+                                     (d == 0).all(1).double().mean(1),
+                                     (d < SATURATION_THRESHOLD).all(1).double().mean(1),
+                                     (~on).all(1).double().mean(1)], 1))
+        fractions.append(torch.cat(rows))
+        per_unit.append(torch.cat(units))
+    return torch.stack(fractions, 1), torch.stack(per_unit, 1)

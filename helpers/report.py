@@ -79,6 +79,15 @@ def first_crossing(ratio: np.ndarray, epochs: list[int], level: float = 1.0) -> 
     return np.where(above.any(-1), np.asarray(epochs)[above.argmax(-1)], -1)
 
 
+def unit_transitions(res: Results, name: str) -> dict[str, np.ndarray]:
+    """Per layer, summed over seeds: units off (on for no grid input) at initialisation, how many
+    of those are on at the end (revived), and how many units born on are off at the end (died)."""
+    u = res.sel("unit_active", activation=name)                  # [seed, state epoch, layer, unit]
+    off0, off_end = u[:, 0] == 0, u[:, -1] == 0
+    return {"off at init": off0.sum((0, 2)), "revived": (off0 & ~off_end).sum((0, 2)),
+            "died": (~off0 & off_end).sum((0, 2))}
+
+
 def fit_rows(res: Results, fmt=at_spread) -> list[list[str]]:
     """activation, train MSE, test MSE, diverged runs, verdict; MSEs formatted by fmt(seed values)."""
     marks, rows = res.meta["config"]["landmarks"], []

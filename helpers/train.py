@@ -35,7 +35,9 @@ class TrainConfig:
     grad_every: int | None = 10   # + every n-th epoch (cheap: one full-batch backward pass each)
     first_steps: int = 10         # gradient probes on the first training mini-batches
     test_every: int = 10          # test MSE (a forward pass on the dense grid) every n epochs + the last
-    probe_layers: tuple[int, ...] | None = None  # hidden layers to log; None: first, middle, last
+    states_every: int | None = 25  # unit states (on/off/dead) every n epochs + record_epochs
+    probe_layers: tuple[int, ...] | None = None  # hidden layers to log; None: first, middle, last;
+                                                 # (): none (sweeps of many models stay small)
 
     def __post_init__(self):
         if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 1:
@@ -47,6 +49,10 @@ class TrainConfig:
                              f"got {self.batch_size!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; valid choices: {', '.join(OPTIMIZERS)}")
+        for name in ("grad_every", "states_every"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                raise ValueError(f"{name} must be a whole number >= 1 or None, got {v!r}")
         if self.grad_every is not None and (not isinstance(self.grad_every, int) or self.grad_every < 1):
             raise ValueError(f"grad_every must be a whole number >= 1 or None, got {self.grad_every!r}")
         if not isinstance(self.test_every, int) or self.test_every < 1:
@@ -59,6 +65,7 @@ class TrainConfig:
         return tuple(sorted({e for e in epochs if 0 <= e <= self.epochs} | {self.epochs}))
 
     def layers(self, depth: int) -> tuple[int, ...]:
+        """The hidden layers whose activations are logged."""
         if self.probe_layers is None:
             return tuple(sorted({1, (depth + 1) // 2, depth}))
         bad = [l for l in self.probe_layers if not 1 <= l <= depth]
@@ -114,10 +121,14 @@ class Recorder:
         "grad_w_steps": (("step", "layer"), "mean |dL/dW_l|", "loss of the batch of training step k, "
                          "before its update (step 1 = the first batch)"),
         "grad_h_steps": (("step", "layer"), "||dL/dh_l||", "as grad_h, for the batch of step k"),
-        "unit_states": (("record_epoch", "layer", "unit_state"), "fraction",
+        "unit_states": (("state_epoch", "layer", "unit_state"), "fraction",
                         "active / dead / saturated / off fractions of layer l on the dense grid"),
+        "unit_active": (("state_epoch", "layer", "unit"), "fraction",
+                        "per unit: the fraction of the dense grid's inputs at which it is on (0: off)"),
         "hidden": (("record_epoch", "probe_layer", "x_hidden", "unit"), "a = phi(h)",
                    "hidden activations of the probe layers on a 100-point grid"),
+        "hidden_pre": (("record_epoch", "probe_layer", "x_hidden", "unit"), "h",
+                       "pre-activations of the probe layers on the same grid"),
         "pred": (("record_epoch", "x_wide"), "f(x)", "network output on [-2 pi, 2 pi]"),
         "diverged_epoch": ((), "epoch", "epoch at which the loss turned non-finite; -1: never"),
         "final_train_mse": ((), "MSE", "full-batch train MSE after the last epoch (noisy targets)"),
@@ -129,17 +140,22 @@ class Recorder:
         self.cfg, self.data = cfg, data
         every = tuple(range(cfg.grad_every, cfg.epochs + 1, cfg.grad_every)) if cfg.grad_every else ()
         self.rec_epochs, self.grad_epochs = cfg.when(cfg.record_epochs), cfg.when(cfg.grad_epochs + every)
+        every = tuple(range(cfg.states_every, cfg.epochs + 1, cfg.states_every)) if cfg.states_every else ()
+        self.state_epochs = cfg.when(cfg.record_epochs + every)
         self.test_epochs = cfg.when(tuple(range(cfg.test_every, cfg.epochs + 1, cfg.test_every)))
         self.layers, self.depth = cfg.layers(depth), depth
         self.x_hidden = data.x_test[::10]
         nan = lambda *shape, dtype=np.float64: np.full(shape, np.nan, dtype)  # noqa: E731
-        E, R, G = cfg.epochs, len(self.rec_epochs), len(self.grad_epochs)
+        E, R, G, S = cfg.epochs, len(self.rec_epochs), len(self.grad_epochs), len(self.state_epochs)
+        P = len(self.layers)
         self.out = {
             "loss": nan(M, E), "test_mse": nan(M, len(self.test_epochs)),
             "grad_w": nan(M, G, depth), "grad_h": nan(M, G, depth),
             "grad_w_steps": nan(M, cfg.first_steps, depth), "grad_h_steps": nan(M, cfg.first_steps, depth),
-            "unit_states": nan(M, R, depth, len(probes.UNIT_STATES)),
-            "hidden": nan(M, R, len(self.layers), len(self.x_hidden), width, dtype=np.float32),
+            "unit_states": nan(M, S, depth, len(probes.UNIT_STATES)),
+            "unit_active": nan(M, S, depth, width, dtype=np.float32),
+            "hidden": nan(M, R, P, len(self.x_hidden), width, dtype=np.float32),
+            "hidden_pre": nan(M, R, P, len(self.x_hidden), width, dtype=np.float32),
             "pred": nan(M, R, len(data.x_wide), dtype=np.float32),  # both for plots: float32 is plenty
             "diverged_epoch": np.full(M, -1),
         }
@@ -148,6 +164,7 @@ class Recorder:
         """What each index of the non-model dims means."""
         return {"epoch": list(range(1, self.cfg.epochs + 1)), "test_epoch": list(self.test_epochs),
                 "grad_epoch": list(self.grad_epochs), "record_epoch": list(self.rec_epochs),
+                "state_epoch": list(self.state_epochs),
                 "layer": list(range(1, self.depth + 1)), "step": list(range(1, self.cfg.first_steps + 1)),
                 "unit_state": list(probes.UNIT_STATES), "probe_layer": list(self.layers),
                 "x_hidden": self.x_hidden[:, 0].double().cpu().tolist(),
@@ -172,10 +189,18 @@ class Recorder:
             i = self.grad_epochs.index(epoch)
             self._put("grad_w", (i,), gw, alive)
             self._put("grad_h", (i,), gh, alive)
+        if epoch in self.state_epochs:
+            i = self.state_epochs.index(epoch)
+            fractions, per_unit = probes.unit_states(net, d.x_test)
+            self._put("unit_states", (i,), fractions, alive)
+            self._put("unit_active", (i,), per_unit, alive)
         if epoch in self.rec_epochs:
             i = self.rec_epochs.index(epoch)
-            self._put("unit_states", (i,), probes.unit_states(net, d.x_test), alive)
-            self._put("hidden", (i,), probes.hidden_activations(net, self.x_hidden, self.layers), alive)
+            if self.layers:
+                pre = probes.pre_activations(net, self.x_hidden)
+                self._put("hidden_pre", (i,), torch.stack([pre[l - 1] for l in self.layers], 1), alive)
+                self._put("hidden", (i,), torch.stack([net.activate(pre[l - 1]) for l in self.layers], 1),
+                          alive)
             with torch.no_grad():
                 self._put("pred", (i,), net(d.x_wide)[0][..., 0], alive)
 

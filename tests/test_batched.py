@@ -8,7 +8,8 @@ from helpers.models import StackedMLP
 from helpers.probes import per_model_mse
 from helpers.train import TrainConfig, train_loop
 
-COMPARED = ["loss", "test_mse", "final_params", "grad_w", "grad_h", "grad_w_steps", "unit_states", "pred"]
+COMPARED = ["loss", "test_mse", "final_params", "grad_w", "grad_h", "grad_w_steps", "unit_states", "unit_active",
+            "hidden_pre", "pred"]
 
 
 def test_hand_written_backward_equals_autograd(data):

@@ -41,9 +41,8 @@ def test_unit_states_on_hand_built_units():
     params = [(w, b), (torch.ones(4, 1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64))]
     flat = torch.cat([t.reshape(-1) for wb in params for t in wb])
     x = torch.linspace(-1, 1, 101, dtype=torch.float64).unsqueeze(1)
-    states = dict(zip(probes.UNIT_STATES,
-                      probes.unit_states(StackedMLP(["relu", "leaky_relu", "sigmoid"], flat.repeat(3, 1),
-                                                    1, 4), x)[:, 0].T))
+    fractions, per_unit = probes.unit_states(StackedMLP(["relu", "leaky_relu", "sigmoid"], flat.repeat(3, 1), 1, 4), x)
+    states = dict(zip(probes.UNIT_STATES, fractions[:, 0].T))
     relu, leaky, sigmoid = 0, 1, 2
     # ReLU: unit 2 (h = x - 5 < 0) is dead; unit 4 (h in [10, 20]) is on everywhere
     assert states["dead"][relu] == 0.25 and states["off"][relu] == 0.25
@@ -52,12 +51,13 @@ def test_unit_states_on_hand_built_units():
     assert states["dead"][leaky] == 0 and states["off"][leaky] == 0.25 and states["saturated"][leaky] == 0
     # sigmoid: unit 4 sits at h in [10, 20], where 0 < sigma' < 1% of 1/4: saturated, not dead
     assert states["saturated"][sigmoid] == 0.25 and states["dead"][sigmoid] == 0
+    # per unit: the fraction of inputs at which each ReLU unit is on
+    assert per_unit[relu, 0].tolist() == [1.0, 0.0, 50 / 101, 1.0]
 
 
-def test_hidden_activations_are_phi_of_pre_activations(data):
+def test_pre_activations_and_activate(data):
     stack = StackedMLP.from_seeds(["tanh", "relu"], [0, 1], 5, 16, dtype=torch.float64)
-    out = probes.hidden_activations(stack, data.x_test, (1, 3, 5))
     pre = probes.pre_activations(stack, data.x_test)
-    assert out.shape == (2, 3, len(data.x_test), 16)
-    assert torch.allclose(out[0, 1], torch.tanh(pre[2][0]))
-    assert torch.allclose(out[1, 2], torch.relu(pre[4][1]))
+    assert len(pre) == 5 and pre[2].shape == (2, len(data.x_test), 16)
+    a = stack.activate(pre[2])
+    assert torch.allclose(a[0], torch.tanh(pre[2][0])) and torch.allclose(a[1], torch.relu(pre[2][1]))

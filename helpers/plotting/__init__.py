@@ -1,4 +1,6 @@
 """Every figure of the book, one module per chapter, one style (style.py) for all of them."""
 from .baseline import activation_gallery, gradient_flow, hidden_activations, learned_functions, loss_curves  # noqa: F401
 from .gradients import depth_sweep, gain_profiles, gradient_heatmap, optimizer_runs  # noqa: F401
+from .sparsity import (born_dead, dead_at_init, lr_effect, off_heatmap, preactivation_histograms,  # noqa: F401
+                       states_over_training, unit_raster)
 from .style import STYLE, colour, label, save, use_style  # noqa: F401

@@ -122,11 +122,12 @@ def hidden_activations(res: Results, seed: int = 0, units: int = 16) -> plt.Figu
     states = res.coords["unit_state"]
     for r, name in enumerate(names):
         hidden = res.sel("hidden", activation=name, seed=seed)      # [epoch, probe, x, unit]
-        st = res.sel("unit_states", activation=name, seed=seed)     # [epoch, layer, state]
+        st = res.sel("unit_states", activation=name, seed=seed)     # [state epoch, layer, state]
+        at = [res.coords["state_epoch"].index(res.coords["record_epoch"][ei]) for ei, _ in when]
         for c, (pi, (ei, tag)) in enumerate([(p, w) for p in range(len(probe_layers)) for w in when]):
             ax = axes[r, c]
             ax.plot(x, hidden[ei, pi, :, :units], color=colour(name), lw=0.8, alpha=0.8)
-            off = st[ei, probe_layers[pi] - 1, states.index("off")]
+            off = st[at[when.index((ei, tag))], probe_layers[pi] - 1, states.index("off")]
             ax.text(0.03, 0.92, f"off: {off:.0%}", transform=ax.transAxes, fontsize=7, va="top")
             if r == 0:
                 ax.set_title(f"layer {probe_layers[pi]}, {tag}")

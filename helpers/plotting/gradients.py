@@ -7,7 +7,7 @@ from matplotlib.colors import Normalize
 
 from ..stats import geo_mean
 from ..store import Results
-from .style import band, colour, label, panels, use_style
+from .style import band, colour, label, layer_epoch_heatmap, panels, use_style
 
 CASE_STYLE = {"torch_default": ("o", "-"), "xavier": ("s", "-"), "kaiming": ("^", "-"),
               "kaiming x1.5": ("v", "-")}
@@ -74,27 +74,15 @@ def depth_sweep(sweep: Results, activations: list[str] | None = None) -> plt.Fig
 
 def gradient_heatmap(res: Results, kind: str = "grad_h") -> plt.Figure:
     """log10 of a gradient magnitude (geometric mean over seeds) per hidden layer and epoch."""
-    use_style()
-    names, epochs = res.coords["activation"], np.asarray(res.coords["grad_epoch"])
-    layers = np.asarray(res.coords["layer"])
+    names, epochs = res.coords["activation"], res.coords["grad_epoch"]
     logs = {n: np.log10([[geo_mean(res.sel(kind, activation=n)[:, e, l]) for e in range(len(epochs))]
-                         for l in range(len(layers))]) for n in names}
+                         for l in range(len(res.coords["layer"]))]) for n in names}
     finite = np.concatenate([v[np.isfinite(v)] for v in logs.values()])
-    norm = Normalize(np.floor(finite.min()), np.ceil(finite.max()))
-    fig, axes = panels(len(names), 3, (3.4, 2.9), sharey=True, layout="constrained")
-    # cell edges: halfway between recorded epochs, so the irregular epoch grid is drawn to scale
-    edges = np.concatenate([[epochs[0] - 0.5], (epochs[1:] + epochs[:-1]) / 2, [epochs[-1] + 5]])
-    for i, (ax, name) in enumerate(zip(axes, names)):
-        mesh = ax.pcolormesh(edges, np.arange(0.5, len(layers) + 1), logs[name], norm=norm, cmap="viridis")
-        ax.grid(False)
-        ax.set_title(label(name), color=colour(name))
-        ax.set_xlabel("epoch")
-        if i % 3 == 0:
-            ax.set(ylabel="hidden layer l", yticks=layers)
-    what = {"grad_h": r"$\log_{10}\|\partial L/\partial h_l\|$", "grad_w": r"$\log_{10}$ mean $|\partial L/\partial W_l|$"}
-    fig.colorbar(mesh, ax=list(axes), label=what[kind], shrink=0.9)
-    fig.suptitle("Gradient magnitude per layer over training (geometric mean over seeds)")
-    return fig
+    what = {"grad_h": r"$\log_{10}\|\partial L/\partial h_l\|$",
+            "grad_w": r"$\log_{10}$ mean $|\partial L/\partial W_l|$"}
+    return layer_epoch_heatmap(logs, epochs, Normalize(np.floor(finite.min()), np.ceil(finite.max())),
+                               what[kind], "Gradient magnitude per layer over training "
+                               "(geometric mean over seeds)")
 
 
 def optimizer_runs(runs: dict[str, Results], landmarks: dict[str, float], change: dict[str, np.ndarray],

@@ -70,3 +70,25 @@ def panels(n: int, cols: int = 3, size: tuple[float, float] = (3.6, 3.0), **kw):
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     return fig, axes.flat[:n]
+
+
+def layer_epoch_heatmap(values: dict[str, np.ndarray], epochs, norm, cbar_label: str, title: str,
+                        cmap: str = "viridis") -> plt.Figure:
+    """One panel per activation: values[name] [layer, epoch] drawn to scale on an irregular epoch grid."""
+    use_style()
+    epochs = np.asarray(epochs, dtype=float)
+    names = list(values)
+    layers = np.arange(1, next(iter(values.values())).shape[0] + 1)
+    fig, axes = panels(len(names), 3, (3.4, 2.9), sharey=True, layout="constrained")
+    # cell edges halfway between recorded epochs
+    edges = np.concatenate([[epochs[0] - 0.5], (epochs[1:] + epochs[:-1]) / 2, [epochs[-1] + 5]])
+    for i, (ax, name) in enumerate(zip(axes, names)):
+        mesh = ax.pcolormesh(edges, np.arange(0.5, len(layers) + 1), values[name], norm=norm, cmap=cmap)
+        ax.grid(False)
+        ax.set_title(label(name), color=colour(name))
+        ax.set_xlabel("epoch")
+        if i % 3 == 0:
+            ax.set(ylabel="hidden layer l", yticks=layers)
+    fig.colorbar(mesh, ax=list(axes), label=cbar_label, shrink=0.9)
+    fig.suptitle(title)
+    return fig
