@@ -65,6 +65,11 @@ def cmd_figures(args) -> None:
     print(f"wrote {plotting.save(plotting.activation_gallery(), out / 'activations.png')}")
 
 
+def cmd_precompute(args) -> None:
+    t0 = time.perf_counter()
+    experiments.precompute(args.jobs, log=lambda m: print(f"{m} ({time.perf_counter() - t0:.0f} s)", flush=True))
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -87,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     f = sub.add_parser("figures", help="the book's generated page figures (activation gallery)")
     f.add_argument("--out", default="book/_generated")
     f.set_defaults(func=cmd_figures)
+    c = sub.add_parser("precompute", help="fill .cache/ with the book's shared experiments, in parallel")
+    c.add_argument("--jobs", type=int, default=2)
+    c.set_defaults(func=cmd_precompute)
     args = p.parse_args(argv)
     try:
         args.func(args)

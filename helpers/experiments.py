@@ -274,3 +274,81 @@ def pre_activation_samples(res: store.Results, x) -> dict[str, dict[str, list[np
         for a, name in enumerate(res.coords["activation"]):
             out[name][when] = [h[a * per_act:(a + 1) * per_act].numpy() for h in pre]
     return out
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):  # a dead network has zero gradients: NaN
+        return a / b
+
+
+def depth_grid(activation_names: list[str], depths: list[int], lrs: list[float], seeds: int = 2,
+               optimizer: str = "adam", epochs: int = 500, width: int = 64) -> store.Results:
+    """Train activation x lr x seed networks at each depth (cached); keep what does not depend on
+    the layer count: dims (depth, activation, lr, seed, ...). layer_off_max / off_mean: the largest
+    and the mean fraction of units off over the hidden layers; grad_h_ratio: layer 1 / layer L."""
+    cfg = TrainConfig(epochs=epochs, optimizer=optimizer, probe_layers=(), record_epochs=(0,), states_every=50)
+    key = dict(activations=list(activation_names), depths=list(depths), lrs=list(lrs), seeds=seeds,
+               width=width, train=asdict(cfg))
+
+    def run() -> store.Results:
+        parts = []
+        for depth in depths:
+            r = grid(list(activation_names), list(range(seeds)), make_dataset(), cfg, lrs=list(lrs),
+                     depth=depth, width=width)
+            off = r["unit_states"][..., r.coords["unit_state"].index("off")]          # [..., state, layer]
+            parts.append({"loss": r["loss"], "diverged_epoch": r["diverged_epoch"],
+                          "final_train_mse": r["final_train_mse"], "final_test_mse": r["final_test_mse"],
+                          "layer_off_max": off.max(-1), "off_mean": off.mean(-1),
+                          "grad_h_ratio": _ratio(r["grad_h"][..., 0], r["grad_h"][..., -1])})
+        base = ("activation", "lr", "seed")
+        dims = {"loss": base + ("epoch",), "diverged_epoch": base, "final_train_mse": base,
+                "final_test_mse": base, "layer_off_max": base + ("state_epoch",),
+                "off_mean": base + ("state_epoch",), "grad_h_ratio": base + ("grad_epoch",)}
+        arrays = {k: np.stack([p[k] for p in parts]) for k in dims}
+        coords = {**{k: r.coords[k] for k in ("epoch", "state_epoch", "grad_epoch")},
+                  "depth": list(depths), "activation": r.coords["activation"], "lr": r.coords["lr"],
+                  "seed": r.coords["seed"]}
+        meta = {**r.meta, "config": {**r.meta["config"], "depth": list(depths)}}
+        return store.Results(arrays, {k: ("depth",) + d for k, d in dims.items()}, coords, meta)
+
+    return cached("depth_grid", key, run)
+
+
+
+# ---- the book's shared runs: one definition of their parameters, used by the chapters and by
+# `python -m helpers precompute`, which fills the cache in parallel before the notebooks run.
+
+def sgd_sweep() -> store.Results:
+    """Chapter 4: plain full-batch gradient descent over learning rates 0.01 .. 3.16, two seeds."""
+    return lr_sweep(seeds=2, lrs=(0.01, 0.0316, 0.1, 0.316, 1.0, 3.16), optimizer="sgd")
+
+
+def depth_by_activation() -> store.Results:
+    """Chapter 4: every seed activation at depths 2..30, Adam lr 1e-3, two seeds."""
+    return depth_grid(list(activations.SEED_ACTIVATIONS), [2, 5, 10, 20, 30], [1e-3], seeds=2)
+
+
+def depth_by_lr() -> store.Results:
+    """Chapter 4: ReLU and GELU, depth x Adam learning rate, two seeds."""
+    return depth_grid(["relu", "gelu"], [2, 5, 10, 20, 30], [1e-3, 1e-2, 0.0316, 0.1], seeds=2)
+
+
+BOOK_RUNS = {"lr_sweep": lambda: lr_sweep(), "depth_by_lr": depth_by_lr,                 # longest first
+             "depth_by_activation": depth_by_activation, "sgd_sweep": sgd_sweep, "baseline": lambda: baseline()}
+
+
+def _run_one(name: str) -> str:
+    from . import seed_everything
+    seed_everything(0, threads=1)
+    BOOK_RUNS[name]()
+    return name
+
+
+def precompute(jobs: int = 2, names: list[str] | None = None, log=print) -> None:
+    """Run the book's shared experiments into the cache, `jobs` at a time (one thread each), the
+    longest first; the notebooks then load them instead of computing them one after another.
+    Runs already in the cache only load."""
+    import multiprocessing as mp
+    with mp.get_context("spawn").Pool(jobs) as pool:
+        for done in pool.imap_unordered(_run_one, names or list(BOOK_RUNS)):
+            log(f"precomputed {done}")

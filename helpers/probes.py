@@ -109,3 +109,39 @@ def unit_states(net: StackedMLP, x_grid: Tensor) -> tuple[Tensor, Tensor]:
         fractions.append(torch.cat(rows))
         per_unit.append(torch.cat(units))
     return torch.stack(fractions, 1), torch.stack(per_unit, 1)
+
+
+def sharpness(net: StackedMLP, x: Tensor, y: Tensor, iters: int = 50, seed: int = 0) -> Tensor:
+    """[M] the largest eigenvalue of each model's Hessian of the MSE on (x, y), by power iteration
+    with Hessian-vector products (double backward). Plain gradient descent on a quadratic with this
+    curvature is stable only for learning rates below 2 / sharpness."""
+    params = net.weights + net.biases
+    gen = torch.Generator().manual_seed(seed)
+    v = [torch.randn(p.shape, generator=gen, dtype=p.dtype).to(p.device) for p in params]
+
+    def per_model(ts):  # [M] Euclidean norm of each model's slice
+        return torch.sqrt(sum((t.flatten(1) ** 2).sum(1) for t in ts))
+
+    def scale(ts, s):
+        return [t / s.view(-1, *[1] * (t.dim() - 1)) for t in ts]
+
+    with torch.enable_grad():
+        out, _ = net(x)
+        grads = torch.autograd.grad(per_model_mse(out, y).sum(), params, create_graph=True)
+        v = scale(v, per_model(v))
+        for _ in range(iters):
+            hv = torch.autograd.grad(grads, params, grad_outputs=v, retain_graph=True)
+            lam = sum((a * b).flatten(1).sum(1) for a, b in zip(v, hv))
+            v = scale([h.detach() for h in hv], per_model(hv))
+    return lam.detach()
+
+
+@torch.no_grad()
+def readout_curvature(net: StackedMLP, x: Tensor) -> Tensor:
+    """[M] top eigenvalue of the readout layer's own Hessian block, (2/N) A^T A with A = [a_L(x), 1]:
+    a lower bound on the sharpness (eigenvalue interlacing). Large when the last layer's
+    activations share a big common mean, as sigmoid's (about 1/2) do."""
+    pre = pre_activations(net, x)
+    a = net.activate(pre[-1])                                    # [M, N, width]
+    a = torch.cat([a, torch.ones_like(a[..., :1])], -1)
+    return torch.linalg.eigvalsh(2 * a.transpose(1, 2) @ a / a.shape[1])[:, -1]

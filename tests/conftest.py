@@ -1,16 +1,16 @@
 """Shared fixtures: a fixed thread count and small, fast configurations."""
-import os
-
 import pytest
 import torch
 
 from helpers import make_dataset, seed_everything
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _private_cache(tmp_path_factory):
-    """Experiments cache into a temporary folder (subprocesses inherit it), never into .cache/."""
-    os.environ["HELPERS_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Experiments cache into a temporary folder (subprocesses inherit it), never into .cache/;
+    monkeypatch restores the environment after each test, so notebook kernels started later by
+    nbval in the same process still find the shared .cache/."""
+    monkeypatch.setenv("HELPERS_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
 @pytest.fixture(autouse=True)
