@@ -7,16 +7,30 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-TARGETS = ("sin", "sawtooth")
+TARGETS = ("sin", "sawtooth", "tent", "mix")
 DATA_SEED = 0  # one fixed dataset for the whole book; model seeds vary init and batch order only
 
 
+def tent(u: torch.Tensor, compositions: int) -> torch.Tensor:
+    """The tent map T(u) = 2 min(u, 1 - u) on [0, 1], composed `compositions` times: 2^k pieces."""
+    for _ in range(int(compositions)):
+        u = 2 * torch.minimum(u, 1 - u)
+    return u
+
+
 def target_fn(target: str, k: float = 1.0):
-    """The clean function f(x): 'sin' is sin(k x); 'sawtooth' has the same period 2 pi / k."""
+    """The clean function f(x) on [-pi, pi]: 'sin' is sin(k x); 'sawtooth' has the period 2 pi / k;
+    'tent' is the tent map composed k times, rescaled to [-1, 1]; 'mix' is
+    cos(x) + cos(3x)/2 + cos(5x)/4 (three frequencies, for spectral bias; cosines, because on
+    [-pi, pi] they are orthogonal to constants and straight lines, the first things a network fits)."""
     if target == "sin":
         return lambda x: torch.sin(k * x)
     if target == "sawtooth":  # rises linearly from -1 to 1 over each period, like sin crosses 0
         return lambda x: 2 * torch.remainder(k * x / (2 * math.pi) + 0.5, 1.0) - 1
+    if target == "tent":
+        return lambda x: 2 * tent((x + math.pi) / (2 * math.pi), k) - 1
+    if target == "mix":
+        return lambda x: torch.cos(x) + torch.cos(3 * x) / 2 + torch.cos(5 * x) / 4
     raise ValueError(f"unknown target {target!r}; valid choices: {', '.join(TARGETS)}")
 
 
@@ -60,11 +74,17 @@ def make_dataset(target: str = "sin", k: float = 1.0, n: int = 200, noise_std: f
                    noise_std, name)
 
 
+def best_line(data: Dataset) -> tuple[float, float]:
+    """(slope, intercept) of the least-squares straight line through the training points."""
+    x, y = data.x.double(), data.y.double()
+    coef = torch.linalg.lstsq(torch.cat([x, torch.ones_like(x)], 1), y).solution[:, 0]
+    return float(coef[0]), float(coef[1])
+
+
 def landmarks(data: Dataset) -> dict[str, float]:
     """Reference train MSEs: best constant, best straight line, the clean f itself (noise floor)."""
     x, y = data.x.double(), data.y.double()
-    design = torch.cat([x, torch.ones_like(x)], 1)
-    coef = torch.linalg.lstsq(design, y).solution
+    slope, intercept = best_line(data)
     return {"constant": float(((y - y.mean()) ** 2).mean()),
-            "linear": float(((design @ coef - y) ** 2).mean()),
+            "linear": float(((slope * x + intercept - y) ** 2).mean()),
             "noise_floor": float(((data.y_clean.double() - y) ** 2).mean())}

@@ -333,8 +333,108 @@ def depth_by_lr() -> store.Results:
     return depth_grid(["relu", "gelu"], [2, 5, 10, 20, 30], [1e-3, 1e-2, 0.0316, 0.1], seeds=2)
 
 
+# ---- chapter 5: expressivity ----------------------------------------------------------------
+
+BUDGET_SHAPES = ((1, 700), (2, 44), (4, 25), (8, 17))   # (depth, width): about 2,100 parameters each
+HARDER_TARGETS = (("sin", 1), ("sin", 3), ("sin", 6), ("sawtooth", 3))
+
+
+def budget_grid(shapes=BUDGET_SHAPES, targets=HARDER_TARGETS, activation_names=activations.SEED_ACTIVATIONS,
+                seeds: int = 3, epochs: int = 500) -> store.Results:
+    """Every (depth, width) shape of about the same parameter count, fit to each target by each
+    activation (Adam 1e-3, full batch, noise 0.1 as in the seed): dims (shape, target, activation,
+    seed, ...); the final weights of each shape as params_L{depth}_W{width} (cached)."""
+    cfg = TrainConfig(epochs=epochs, probe_layers=(), states_every=None, record_epochs=(0,), grad_every=None)
+    key = dict(shapes=[list(s) for s in shapes], targets=[list(t) for t in targets],
+               activations=list(activation_names), seeds=seeds, train=asdict(cfg))
+
+    def run() -> store.Results:
+        keep = ("loss", "final_train_mse", "final_test_mse", "diverged_epoch")
+        out = {k: [] for k in keep}
+        params = {}
+        for depth, width in shapes:
+            per_target = {k: [] for k in keep}
+            plist = []
+            for target, k in targets:
+                r = grid(list(activation_names), list(range(seeds)), make_dataset(target, k), cfg,
+                         depth=depth, width=width)
+                for name in keep:
+                    per_target[name].append(r[name])
+                plist.append(r["final_params"])
+            for name in keep:
+                out[name].append(np.stack(per_target[name]))
+            params[f"params_L{depth}_W{width}"] = np.stack(plist)
+        arrays = {k: np.stack(v) for k, v in out.items()}
+        base = ("shape", "target", "activation", "seed")
+        dims = {"loss": base + ("epoch",), "final_train_mse": base, "final_test_mse": base, "diverged_epoch": base}
+        dims.update({k: base[1:] + (f"param_{k[7:]}",) for k in params})
+        coords = {"shape": [f"{d}x{w}" for d, w in shapes], "target": [f"{t}({k}x)" for t, k in targets],
+                  "activation": list(r.coords["activation"]), "seed": list(range(seeds)),
+                  "epoch": r.coords["epoch"]}
+        meta = {"config": {**r.meta["config"], "shapes": [list(s) for s in shapes],
+                           "targets": [list(t) for t in targets]}, "versions": store.versions()}
+        return store.Results({**arrays, **params}, dims, coords, meta)
+
+    return cached("budget_grid", key, run)
+
+
+def spectral_run(seeds: int = 3, every: int = 5) -> store.Results:
+    """The seed setup fit to sin(x) + sin(3x)/2 + sin(5x)/4, predictions logged every `every`
+    epochs: which frequency is learned when (cached)."""
+    cfg = TrainConfig(record_epochs=tuple(range(0, 501, every)), probe_layers=(), states_every=None,
+                      grad_every=None)
+    key = dict(seeds=seeds, train=asdict(cfg))
+    return cached("spectral", key, lambda: grid(list(activations.SEED_ACTIVATIONS), list(range(seeds)),
+                                                make_dataset("mix"), cfg))
+
+
+def init_pieces(depths=(1, 2, 4, 8, 16), widths=(8, 16, 32, 64), seeds: int = 5,
+                inits=("torch_default", "kaiming"), name: str = "relu") -> store.Results:
+    """Exact number of linear pieces on [-pi, pi] of freshly initialised networks:
+    pieces [init, depth, width, seed]."""
+    import torch
+
+    from .models import StackedMLP
+    from .probes import linear_pieces
+    out = np.zeros((len(inits), len(depths), len(widths), seeds), dtype=int)
+    for i, init in enumerate(inits):
+        for d, depth in enumerate(depths):
+            for w, width in enumerate(widths):
+                net = StackedMLP.from_seeds([name] * seeds, list(range(seeds)), depth, width, init,
+                                            dtype=torch.float64)
+                out[i, d, w] = linear_pieces(net)
+    return store.Results({"pieces": out}, {"pieces": ("init", "depth", "width", "seed")},
+                         {"init": list(inits), "depth": list(depths), "width": list(widths),
+                          "seed": list(range(seeds))},
+                         {"config": {"activation": name}, "versions": store.versions()})
+
+
+def tent_training(compositions: int = 4, shapes=((4, 2), (4, 16), (1, 64), (10, 64)), seeds: int = 5,
+                  epochs: int = 2000) -> store.Results:
+    """ReLU networks of several shapes trained (Adam 1e-3, full batch) on the tent map composed
+    `compositions` times, with the seed's noise; final weights kept per shape (cached)."""
+    cfg = TrainConfig(epochs=epochs, probe_layers=(), states_every=None, record_epochs=(0,), grad_every=None)
+    key = dict(compositions=compositions, shapes=[list(s) for s in shapes], seeds=seeds, train=asdict(cfg))
+
+    def run() -> store.Results:
+        data = make_dataset("tent", compositions)
+        arrays, dims = {}, {}
+        for depth, width in shapes:
+            r = grid(["relu"], list(range(seeds)), data, cfg, depth=depth, width=width)
+            tag = f"L{depth}_W{width}"
+            arrays[f"test_mse_{tag}"], dims[f"test_mse_{tag}"] = r["final_test_mse"][0], ("seed",)
+            arrays[f"params_{tag}"], dims[f"params_{tag}"] = r["final_params"][0], ("seed", f"param_{tag}")
+        return store.Results(arrays, dims, {"seed": list(range(seeds))},
+                             {"config": {"compositions": compositions, "shapes": [list(s) for s in shapes],
+                                         "train": asdict(cfg)}, "versions": store.versions()})
+
+    return cached("tent_training", key, run)
+
+
 BOOK_RUNS = {"lr_sweep": lambda: lr_sweep(), "depth_by_lr": depth_by_lr,                 # longest first
-             "depth_by_activation": depth_by_activation, "sgd_sweep": sgd_sweep, "baseline": lambda: baseline()}
+             "depth_by_activation": depth_by_activation, "budget_grid": lambda: budget_grid(),
+             "sgd_sweep": sgd_sweep, "tent_training": lambda: tent_training(),
+             "spectral_run": lambda: spectral_run(), "baseline": lambda: baseline()}
 
 
 def _run_one(name: str) -> str:

@@ -171,3 +171,19 @@ class StackedMLP:
         return torch.baddbmm(self.biases[-1], a, self.weights[-1]), pre
 
     __call__ = forward
+
+
+def tent_mlp(compositions: int, dtype: torch.dtype = torch.float64) -> StackedMLP:
+    """A hand-built ReLU network of depth `compositions` and width 2 that computes the tent map
+    T(u) = 2 min(u, 1 - u) composed that many times, on u = (x + pi) / (2 pi), rescaled to [-1, 1]
+    (the target data.target_fn("tent", k)): 2^k linear pieces from 2k hidden units (Telgarsky 2016).
+
+    Layer 1 computes (u, u - 1/2); each unit pair feeds T(u) = 2 relu(u) - 4 relu(u - 1/2) into the
+    next pair (which again subtracts 1/2 in its second unit); the readout is 2 T - 1."""
+    check_shape(compositions, 2)
+    t = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731  (exact in float64)
+    c = 1 / (2 * math.pi)
+    params = [(t([[c, c]]), t([0.5, 0.0]))]
+    params += [(t([[2.0, 2.0], [-4.0, -4.0]]), t([0.0, -0.5]))] * (compositions - 1)
+    params += [(t([[4.0], [-8.0]]), t([-1.0]))]
+    return StackedMLP(["relu"], flatten(params).unsqueeze(0).to(dtype), compositions, 2)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import torch
 from torch import Tensor
 
@@ -145,3 +147,44 @@ def readout_curvature(net: StackedMLP, x: Tensor) -> Tensor:
     a = net.activate(pre[-1])                                    # [M, N, width]
     a = torch.cat([a, torch.ones_like(a[..., :1])], -1)
     return torch.linalg.eigvalsh(2 * a.transpose(1, 2) @ a / a.shape[1])[:, -1]
+
+
+PIECEWISE_LINEAR = ("identity", "relu", "leaky_relu")
+
+
+def breakpoints(net: StackedMLP, m: int, lo: float = -math.pi, hi: float = math.pi) -> np.ndarray:
+    """Exact breakpoints in [lo, hi] of model m, a 1-D network with piecewise-linear activations.
+
+    Layer by layer: between the breakpoints found so far every earlier unit keeps its state, so each
+    unit of the next layer is affine in x there, h(x) = h(mid) + s (x - mid) with the exact slope s
+    propagated alongside; its zero crossing, if inside the interval, is a new breakpoint. The
+    pieces of the network are the intervals between consecutive breakpoints (regions of constant
+    activation pattern, as counted by Hanin & Rolnick 2019)."""
+    act = net.acts[m]
+    if act.name not in PIECEWISE_LINEAR:
+        raise ValueError(f"linear pieces need a piecewise-linear activation ({', '.join(PIECEWISE_LINEAR)}); "
+                         f"got {act.name!r}")
+    Ws = [w[m].detach().double() for w in net.weights[:-1]]
+    bs = [b[m, 0].detach().double() for b in net.biases[:-1]]
+    points = torch.tensor([lo, hi], dtype=torch.float64)
+    for l in range(len(Ws)):
+        mid = (points[:-1] + points[1:]) / 2
+        a, s = mid[:, None], torch.ones(len(mid), 1, dtype=torch.float64)
+        for k in range(l + 1):
+            h, s = a @ Ws[k] + bs[k], s @ Ws[k]
+            if k < l:
+                d = act.derivative(h)        # constant on the interval: exact slope propagation
+                a, s = act.fn(h), s * d
+        with np.errstate(divide="ignore", invalid="ignore"):
+            roots = (mid[:, None] - h / s)
+        # a root within rounding distance of an existing breakpoint is that breakpoint (a unit that
+        # touches zero exactly at a kink, as in the tent map, does not start a new piece)
+        tol = 1e-9 * (hi - lo)
+        inside = (roots > points[:-1, None] + tol) & (roots < points[1:, None] - tol) & torch.isfinite(roots)
+        points = torch.unique(torch.cat([points, roots[inside]]))   # sorted
+    return points.numpy()
+
+
+def linear_pieces(net: StackedMLP, lo: float = -math.pi, hi: float = math.pi) -> np.ndarray:
+    """[M] number of linear pieces of each model on [lo, hi] (see breakpoints)."""
+    return np.array([len(breakpoints(net, m, lo, hi)) - 1 for m in range(net.M)])

@@ -23,6 +23,8 @@ def geo_mean(x: np.ndarray) -> float:
 
 def _round(mean: float, std: float) -> str:
     """mean as text, kept to one place coarser than the std's leading digit."""
+    if std == 0 and float(mean).is_integer():
+        return f"{mean:.0f}"
     top = math.floor(math.log10(abs(mean)))
     last = min(math.floor(math.log10(max(std, abs(mean) * 1e-4))) + 1, top)  # the last place kept
     if not 1e-3 <= abs(mean) < 1e4:
@@ -60,3 +62,15 @@ def first_epoch_below(loss: np.ndarray, level: float) -> np.ndarray:
     """Per run (last axis = epochs 1..E): the first epoch whose loss is below level; -1 if never."""
     below = np.asarray(loss) < level
     return np.where(below.any(-1), below.argmax(-1) + 1, -1)
+
+
+def cosine_components(y: np.ndarray, x: np.ndarray, ks: tuple[int, ...], kmax: int = 8) -> np.ndarray:
+    """Amplitudes of cos(k x), k in ks, in functions sampled as y [..., x] on [-pi, pi]: least squares
+    on the basis 1, x, sin(jx), cos(jx) for j = 1..kmax (the constant and the line absorb a
+    function's overall trend, which is not periodic). Returns [..., len(ks)]."""
+    x = np.asarray(x, dtype=float)
+    cols = [np.ones_like(x), x] + [f(j * x) for j in range(1, kmax + 1) for f in (np.sin, np.cos)]
+    basis = np.stack(cols, 1)                                           # [N, 2 + 2 kmax]
+    y = np.asarray(y, dtype=float)
+    coef = np.linalg.lstsq(basis, y.reshape(-1, len(x)).T, rcond=None)[0].T
+    return coef[:, [3 + 2 * (k - 1) for k in ks]].reshape(y.shape[:-1] + (len(ks),))

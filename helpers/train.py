@@ -35,7 +35,7 @@ class TrainConfig:
     grad_every: int | None = 10   # + every n-th epoch (cheap: one full-batch backward pass each)
     first_steps: int = 10         # gradient probes on the first training mini-batches
     test_every: int = 10          # test MSE (a forward pass on the dense grid) every n epochs + the last
-    states_every: int | None = 25  # unit states (on/off/dead) every n epochs + record_epochs
+    states_every: int | None = 25  # unit states (on/off/dead) every n epochs, at init and at the end
     probe_layers: tuple[int, ...] | None = None  # hidden layers to log; None: first, middle, last;
                                                  # (): none (sweeps of many models stay small)
 
@@ -141,7 +141,7 @@ class Recorder:
         every = tuple(range(cfg.grad_every, cfg.epochs + 1, cfg.grad_every)) if cfg.grad_every else ()
         self.rec_epochs, self.grad_epochs = cfg.when(cfg.record_epochs), cfg.when(cfg.grad_epochs + every)
         every = tuple(range(cfg.states_every, cfg.epochs + 1, cfg.states_every)) if cfg.states_every else ()
-        self.state_epochs = cfg.when(cfg.record_epochs + every)
+        self.state_epochs = cfg.when((0,) + every)
         self.test_epochs = cfg.when(tuple(range(cfg.test_every, cfg.epochs + 1, cfg.test_every)))
         self.layers, self.depth = cfg.layers(depth), depth
         self.x_hidden = data.x_test[::10]
