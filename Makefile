@@ -13,7 +13,7 @@ NB_CACHE := book/_build/.jupyter_cache
 HELPERS_HASH := book/_build/.helpers-hash
 BUILD_MODE := book/_build/.build-mode
 
-.PHONY: install baseline book site-from-committed test unit nbval browser-test chromium lab bench clean
+.PHONY: install precompute baseline book site-from-committed test chromium lab bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -22,8 +22,12 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)
 
+## the book's shared experiments, two at a time, into .cache/ (notebooks then load them)
+precompute: $(STAMP)
+	$(PY) -m helpers precompute --jobs 2
+
 ## the seed experiment: figures, report.md and logs in activation_functions/
-baseline: $(STAMP)
+baseline: precompute
 	$(PY) -m helpers baseline --out activation_functions/
 
 ## offline pages: MathJax comes from the npm registry at build time, never from a CDN at read time
@@ -56,7 +60,7 @@ site-from-committed: $(STAMP) $(MATHJAX) $(GENERATED)
 	echo committed > $(BUILD_MODE)
 
 ## the whole test suite: unit tests and nbval (in parallel), then the site in a real browser
-test: $(STAMP) chromium
+test: $(STAMP) chromium precompute
 	$(PY) -m pytest -q -n 2 --dist loadfile --nbval-lax --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks --ignore=tests/site
 	$(MAKE) --no-print-directory site-from-committed

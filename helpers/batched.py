@@ -165,7 +165,7 @@ def train_batched(specs: list[ModelSpec], data: Dataset, cfg: TrainConfig, depth
     step = 0
     for epoch in tqdm(range(1, cfg.epochs + 1), disable=not progress, desc="epochs", leave=False):
         total = torch.zeros(len(specs), device=dev, dtype=dtype)
-        for idx in sampler.epoch():
+        for i, idx in enumerate(sampler.epoch()):
             xb, yb = (d.x, d.y) if sampler.full_batch else (d.x[idx.to(dev)], d.y[idx.to(dev)])
             rec.first_step(step, net, xb, yb, alive)
             with flush_denormals():
@@ -174,7 +174,10 @@ def train_batched(specs: list[ModelSpec], data: Dataset, cfg: TrainConfig, depth
                 if bad.any():
                     set_aside(bad, epoch)
                     losses = loss_and_grad(net, xb, yb)  # again, without the set-aside models
+                before = net.flat.detach().clone() if (i == 0 and rec.tracks_update(epoch)) else None
                 opt.step()
+            if before is not None:
+                rec.record_update(epoch, net, before, alive)
             total += losses * (idx.shape[1] / len(d.x))
             step += 1
         test = rec.test_mse(epoch, net)

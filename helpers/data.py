@@ -74,6 +74,13 @@ def make_dataset(target: str = "sin", k: float = 1.0, n: int = 200, noise_std: f
                    noise_std, name)
 
 
+def on_training_interval(x) -> "np.ndarray":
+    """Mask of the points of a logged grid that lie in [-pi, pi] (grids are stored in float32, whose
+    pi is a hair above the true one, hence the tolerance)."""
+    import numpy as np
+    return np.abs(np.asarray(x, dtype=float)) <= math.pi * (1 + 1e-6)
+
+
 def best_line(data: Dataset) -> tuple[float, float]:
     """(slope, intercept) of the least-squares straight line through the training points."""
     x, y = data.x.double(), data.y.double()

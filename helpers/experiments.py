@@ -431,10 +431,23 @@ def tent_training(compositions: int = 4, shapes=((4, 2), (4, 16), (1, 64), (10, 
     return cached("tent_training", key, run)
 
 
+DYNAMICS_EPOCHS = (0, 1, 2, 5, 10, 15, 20, 30, 40, 50, 75, 100, 150, 200, 250, 300, 400, 500)
+
+
+def dynamics_run(seeds: int = 3) -> store.Results:
+    """The seed experiment logged densely for chapter 6: hidden activations and pre-activations of
+    layers 1, 5, 10 at DYNAMICS_EPOCHS, gradients every 10 epochs (cached)."""
+    cfg = TrainConfig(record_epochs=DYNAMICS_EPOCHS)
+    key = dict(seeds=seeds, train=asdict(cfg))
+    return cached("dynamics", key, lambda: grid(list(activations.SEED_ACTIVATIONS), list(range(seeds)),
+                                                make_dataset(), cfg))
+
+
 BOOK_RUNS = {"lr_sweep": lambda: lr_sweep(), "depth_by_lr": depth_by_lr,                 # longest first
              "depth_by_activation": depth_by_activation, "budget_grid": lambda: budget_grid(),
              "sgd_sweep": sgd_sweep, "tent_training": lambda: tent_training(),
-             "spectral_run": lambda: spectral_run(), "baseline": lambda: baseline()}
+             "spectral_run": lambda: spectral_run(), "dynamics_run": lambda: dynamics_run(),
+             "baseline": lambda: baseline()}
 
 
 def _run_one(name: str) -> str:

@@ -151,6 +151,15 @@ class StackedMLP:
         rows = [flatten([(lin.weight.detach().T, lin.bias.detach()) for lin in net.layers]) for net in nets]
         return cls([net.activation.name for net in nets], torch.stack(rows), nets[0].depth, nets[0].width)
 
+    def weight_views(self, flat: Tensor) -> list[Tensor]:
+        """W_l [M, fan_in, fan_out] (hidden layers and readout) as views into a buffer laid out like
+        self.flat (a snapshot of the parameters, say)."""
+        out, offset = [], 0
+        for fi, fo in self.shapes:
+            out.append(flat[:, offset:offset + fi * fo].view(self.M, fi, fo))
+            offset += fi * fo + fo
+        return out
+
     def activate(self, h: Tensor) -> Tensor:
         """phi applied to [M, ...], each model with its own activation."""
         if len(self.runs) == 1:

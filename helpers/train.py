@@ -118,6 +118,8 @@ class Recorder:
                    "(0: at init); layer l = 1..L from the input"),
         "grad_h": (("grad_epoch", "layer"), "||dL/dh_l||", "Frobenius norm over the 200 inputs x units "
                    "of the gradient w.r.t. the pre-activations h_l, full-batch loss"),
+        "update_ratio": (("grad_epoch", "layer"), "||dW_l|| / ||W_l||", "size of the first optimizer step "
+                         "of the epoch relative to the weights (Karpathy's update-to-weight ratio; NaN at 0)"),
         "grad_w_steps": (("step", "layer"), "mean |dL/dW_l|", "loss of the batch of training step k, "
                          "before its update (step 1 = the first batch)"),
         "grad_h_steps": (("step", "layer"), "||dL/dh_l||", "as grad_h, for the batch of step k"),
@@ -150,7 +152,7 @@ class Recorder:
         P = len(self.layers)
         self.out = {
             "loss": nan(M, E), "test_mse": nan(M, len(self.test_epochs)),
-            "grad_w": nan(M, G, depth), "grad_h": nan(M, G, depth),
+            "grad_w": nan(M, G, depth), "grad_h": nan(M, G, depth), "update_ratio": nan(M, G, depth),
             "grad_w_steps": nan(M, cfg.first_steps, depth), "grad_h_steps": nan(M, cfg.first_steps, depth),
             "unit_states": nan(M, S, depth, len(probes.UNIT_STATES)),
             "unit_active": nan(M, S, depth, width, dtype=np.float32),
@@ -180,6 +182,17 @@ class Recorder:
             gw, gh = probes.layer_gradients(net, xb, yb)
             self._put("grad_w_steps", (step,), gw, alive)
             self._put("grad_h_steps", (step,), gh, alive)
+
+    def tracks_update(self, epoch: int) -> bool:
+        """Whether the first step of this epoch is measured (record_update)."""
+        return epoch >= 1 and epoch in self.grad_epochs
+
+    def record_update(self, epoch: int, net: StackedMLP, before: torch.Tensor, alive) -> None:
+        """||W_l(after) - W_l(before)|| / ||W_l(before)|| per hidden layer for one optimizer step."""
+        after, prior = net.weight_views(net.flat.detach())[:-1], net.weight_views(before)[:-1]
+        ratio = torch.stack([(a - b).flatten(1).norm(dim=1) / b.flatten(1).norm(dim=1)
+                             for a, b in zip(after, prior)], 1)
+        self._put("update_ratio", (self.grad_epochs.index(epoch),), ratio, alive)
 
     def epoch(self, epoch: int, net: StackedMLP, alive) -> None:
         """Probes due at the end of `epoch` (epoch 0: before training)."""
@@ -251,7 +264,7 @@ def train_loop(activation: str, seed: int, data: Dataset, cfg: TrainConfig, dept
     step = 0
     for epoch in range(1, cfg.epochs + 1):
         total = 0.0
-        for idx in sampler.epoch():
+        for i, idx in enumerate(sampler.epoch()):
             xb, yb = d.x[idx[0]], d.y[idx[0]]
             if step < cfg.first_steps:
                 rec.first_step(step, probe(), xb, yb, alive)
@@ -260,7 +273,10 @@ def train_loop(activation: str, seed: int, data: Dataset, cfg: TrainConfig, dept
                 break
             opt.zero_grad()
             loss.backward()
+            before = probe().flat if (i == 0 and rec.tracks_update(epoch)) else None
             opt.step()
+            if before is not None:
+                rec.record_update(epoch, probe(), before, alive)
             total += loss.item() * len(xb) / len(d.x)
             step += 1
         test = rec.test_mse(epoch, probe())

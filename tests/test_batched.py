@@ -9,7 +9,7 @@ from helpers.probes import per_model_mse
 from helpers.train import TrainConfig, train_loop
 
 COMPARED = ["loss", "test_mse", "final_params", "grad_w", "grad_h", "grad_w_steps", "unit_states", "unit_active",
-            "hidden_pre", "pred"]
+            "hidden_pre", "pred", "update_ratio"]
 
 
 def test_hand_written_backward_equals_autograd(data):

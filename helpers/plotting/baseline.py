@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from .. import activations
-from ..data import Dataset
+from ..data import Dataset, on_training_interval
 from ..store import Results
 from .style import LANDMARK_STYLE, band, colour, label, note_diverged, use_style
 
@@ -40,7 +40,7 @@ def learned_functions(res: Results, data: Dataset) -> plt.Figure:
     use_style()
     names = res.coords["activation"]
     x = np.asarray(res.coords["x_wide"])
-    inside = np.abs(x) <= np.pi + 1e-9
+    inside = on_training_interval(x)
     fig, axes = plt.subplots(1, len(names), figsize=(3.0 * len(names), 3.0), sharey=True,
                              squeeze=False)
     for ax, name in zip(axes[0], names):

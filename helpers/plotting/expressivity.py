@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from matplotlib.colors import LogNorm
 
-from ..data import Dataset, target_fn
+from ..data import Dataset, on_training_interval, target_fn
 from ..stats import cosine_components, mean_std
 from ..store import Results
 from .style import band, colour, label, panels, use_style
@@ -104,7 +104,7 @@ def spectral_bias(res: Results, freqs=(1, 3, 5), amplitudes=(1.0, 0.5, 0.25)) ->
     use_style()
     names = res.coords["activation"]
     x = np.asarray(res.coords["x_wide"])
-    inside = np.abs(x) <= np.pi + 1e-9
+    inside = on_training_interval(x)
     epochs = np.asarray(res.coords["record_epoch"])
     fig, axes = panels(len(names), 3, (3.8, 2.9), sharey=True)
     styles = ["-", "--", ":"]

@@ -139,3 +139,48 @@ def test_the_check_catches_outside_requests_and_broken_pages(browser, tmp_path):
     assert any("missing.png" in f for f in p["failed"])
     assert any("boom" in c for c in p["console"])
     assert [w for _, w in p["images"]] == [0]
+
+
+EXPLORER_PAGES = [p for p in PAGES if "ab-explorer" in (SITE / p).read_text()] if SITE.is_dir() else []
+
+
+def test_explorer_pages_exist():
+    assert {"notebooks/06_dynamics.html", "notebooks/07_playground.html"} <= set(EXPLORER_PAGES), EXPLORER_PAGES
+
+
+@pytest.mark.parametrize("page_path", EXPLORER_PAGES)
+def test_static_explorers_respond_offline(browser, server, page_path):
+    """Move every control of every static explorer (no kernel, non-local requests blocked): the title
+    and the drawing must follow the chosen setting."""
+    ctx = browser.new_context()
+    blocked = []
+    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server)
+              else (blocked.append(r.request.url), r.abort()))
+    page = ctx.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/{page_path}", wait_until="load")
+    for root in page.query_selector_all(".ab-explorer"):
+        controls = root.query_selector_all(".ab-controls [data-key]")
+        assert controls, "explorer without controls"
+        for control in controls:
+            key = control.get_attribute("data-key")
+            options = (control.eval_on_selector_all("option", "os => os.map(o => o.textContent)")
+                       if control.evaluate("e => e.tagName") == "SELECT" else None)
+            count = len(options) if options else int(control.get_attribute("max")) + 1
+            for index in (0, count - 1):
+                before = root.eval_on_selector("svg path:last-of-type", "p => p.getAttribute('d')")
+                control.evaluate("(e, i) => { e.value = String(i); e.dispatchEvent(new Event('input')); }", index)
+                title = root.eval_on_selector(".ab-title", "t => t.textContent")
+                shown = options[index] if options else root.eval_on_selector(
+                    f'.ab-val[data-for="{key}"]', "v => v.textContent")
+                assert f"{key} {shown}" in title, (key, index, title)
+                svg_keys = root.eval_on_selector_all("svg", "s => s.map(x => x.getAttribute('data-key'))")
+                assert all(str(shown) in k.split("|") for k in svg_keys), svg_keys
+                paths = root.eval_on_selector_all("svg path", "ps => ps.map(p => p.getAttribute('d'))")
+                assert any(d for d in paths), "nothing drawn"
+                after = root.eval_on_selector("svg path:last-of-type", "p => p.getAttribute('d')")
+                if index != 0:
+                    assert after != before, f"moving {key} did not change the figure"
+    ctx.close()
+    assert not blocked and not errors, (blocked, errors)

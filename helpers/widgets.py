@@ -1,0 +1,363 @@
+"""Explorers: live ipywidgets (need a kernel) and their static, kernel-free HTML counterparts.
+
+Notebook call sites are one line (`widgets.explore()`, `widgets.static_init_explorer()`, ...); the
+callbacks live here and are plain functions that tests call directly. The static explorers are one
+self-contained HTML block each: controls, an SVG drawing area, the precomputed numbers as JSON and
+a few dozen lines of inline JavaScript. No CDN, no widget manager: they work offline on the site.
+"""
+from __future__ import annotations
+
+import html
+import io
+import json
+import traceback
+import uuid
+from dataclasses import dataclass, field
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.ticker import FuncFormatter, NullFormatter
+
+from . import activations, probes
+from .data import make_dataset, on_training_interval
+from .models import INITS, StackedMLP
+from .plotting.style import colour, label, use_style
+
+# ---- the computations behind the explorers -------------------------------------------------------
+
+
+def init_statistics(depth: int, width: int, activation: str, init: str, seeds: int = 3) -> dict[str, np.ndarray]:
+    """Forward and backward statistics of freshly initialised networks, per hidden layer 1..depth
+    (mean over `seeds` seeds): std of h_l, active fraction, ||dL/dh_l|| and mean |dL/dW_l|."""
+    data = make_dataset()
+    net = StackedMLP.from_seeds([activation] * seeds, list(range(seeds)), depth, width, init, dtype=torch.float64)
+    x, y = data.x.double(), data.y.double()
+    pre = probes.pre_activations(net, x)
+    act = activations.get(activation)
+    std = np.array([h.std(dim=(1, 2)).mean().item() for h in pre])
+    active = np.array([probes.is_on(act, h).double().mean().item() for h in pre])
+    gw, gh = probes.layer_gradients(net, x, y)
+    geo = lambda g: np.exp(np.log(np.clip(g.numpy(), 1e-300, None)).mean(0))  # noqa: E731
+    return {"layer": np.arange(1, depth + 1), "h_std": std, "active": active, "grad_h": geo(gh), "grad_w": geo(gw)}
+
+
+class InitView:
+    """The live explorer's immediate view: forward and backward statistics per layer at init.
+    The figure is built once; a change only swaps line data (keeps a redraw near 0.1 s at depth 50)."""
+
+    def __init__(self):
+        use_style()
+        self.fig, self.axes = plt.subplots(1, 3, figsize=(11, 3.2))
+        a0, a1, a2 = self.axes
+        self.lines = {"h_std": a0.plot([], [], "o-", ms=3)[0], "active": a1.plot([], [], "o-", ms=3)[0],
+                      "grad_h": a2.plot([], [], "o-", ms=3, label="||dL/dh_l||")[0],
+                      "grad_w": a2.plot([], [], "s--", ms=3, label="mean |dL/dW_l|")[0]}
+        a0.set(yscale="log", title="forward: std of h_l", xlabel="hidden layer l")
+        a1.set(ylim=(-0.05, 1.05), title="forward: active fraction", xlabel="hidden layer l")
+        a2.set(yscale="log", title="backward: gradient per layer", xlabel="hidden layer l")
+        a2.legend(frameon=False, fontsize=8, loc="lower right")
+        for ax in (a0, a2):  # plain-text tick labels: mathtext layout would triple the redraw time
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"1e{np.log10(v):.0f}"))
+            ax.yaxis.set_minor_formatter(NullFormatter())
+        self.title = self.fig.suptitle("")
+        self.fig.tight_layout()
+
+    def update(self, depth: int, width: int, activation: str, init: str) -> plt.Figure:
+        s = init_statistics(depth, width, activation, init)
+        for key, line in self.lines.items():
+            line.set_data(s["layer"], np.clip(s[key], 1e-300, None) if key != "active" else s[key])
+            line.set_color(colour(activation))
+        for ax in self.axes:
+            ax.relim()
+            ax.autoscale_view(scaley=ax is not self.axes[1])
+            ax.set_xlim(0.5, depth + 0.5)
+        self.title.set_text(f"{label(activation)}, depth {depth}, width {width}, init {init}: "
+                            "at initialisation (3 seeds)")
+        return self.fig
+
+
+def init_figure(depth: int, width: int, activation: str, init: str) -> plt.Figure:
+    """A fresh InitView for one setting (what the static explorer and the tests draw)."""
+    return InitView().update(depth, width, activation, init)
+
+
+def train_figure(depth: int, width: int, activation: str, init: str, lr: float, epochs: int) -> plt.Figure:
+    """The live explorer's button: train one network briefly; loss curve and learned function."""
+    from .batched import ModelSpec, train_batched
+    from .train import TrainConfig
+    use_style()
+    data = make_dataset()
+    cfg = TrainConfig(epochs=epochs, lr=lr, probe_layers=(), states_every=None, grad_every=None,
+                      record_epochs=(0,), first_steps=0)
+    res = train_batched([ModelSpec(activation, 0)], data, cfg, depth, width, init, device="cpu")
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.4))
+    c = colour(activation)
+    ax.plot(np.arange(1, epochs + 1), res["loss"][0], color=c)
+    ax.set(yscale="log", xlabel="epoch", ylabel="train MSE", title="loss")
+    x = np.asarray(res.coords["x_wide"])
+    inside = on_training_interval(x)
+    bx.scatter(data.x[:, 0], data.y[:, 0], s=4, color="0.6")
+    bx.plot(x[inside], np.sin(x[inside]), "k--", lw=1)
+    bx.plot(x[inside], res["pred"][0, -1, inside], color=c, lw=2)
+    div = int(res["diverged_epoch"][0])
+    bx.set(xlabel="x", title="learned function" + (f" (diverged at epoch {div})" if div >= 0 else ""))
+    fig.suptitle(f"{label(activation)}, depth {depth}, width {width}, {init}, Adam lr {lr:g}, {epochs} epochs")
+    fig.tight_layout()
+    return fig
+
+
+def dynamics_figure(res, activation: str, epoch: int, seed: int = 0, units: int = 8) -> plt.Figure:
+    """The dynamics chapter's view at one logged epoch: learned function, hidden activations of the
+    probe layers, and per-layer gradient magnitude."""
+    use_style()
+    e = res.coords["record_epoch"].index(epoch)
+    probe_layers = res.coords["probe_layer"]
+    fig, axes = plt.subplots(1, 2 + len(probe_layers), figsize=(3.1 * (2 + len(probe_layers)), 3.0))
+    c = colour(activation)
+    x = np.asarray(res.coords["x_wide"])
+    inside = on_training_interval(x)
+    axes[0].plot(x[inside], np.sin(x[inside]), "k--", lw=1)
+    axes[0].plot(x[inside], res.sel("pred", activation=activation, seed=seed)[e, inside], color=c, lw=2)
+    axes[0].set(title=f"learned function, epoch {epoch}", ylim=(-1.6, 1.6), xlabel="x")
+    xh = np.asarray(res.coords["x_hidden"])
+    hidden = res.sel("hidden", activation=activation, seed=seed)[e]                  # [probe, x, unit]
+    for ax, l, h in zip(axes[1:], probe_layers, hidden):
+        ax.plot(xh, h[:, :units], color=c, lw=0.9)
+        ax.set(title=f"layer {l}: a(x), {units} units", xlabel="x")
+    ge = min(res.coords["grad_epoch"], key=lambda g: abs(g - epoch))
+    g = res.sel("grad_h", activation=activation, seed=seed, grad_epoch=ge)
+    axes[-1].plot(res.coords["layer"], g, "o-", color=c, ms=3)
+    axes[-1].set(yscale="log", title=f"||dL/dh_l||, epoch {ge}", xlabel="hidden layer l")
+    fig.tight_layout()
+    return fig
+
+
+# ---- live (ipywidgets) -------------------------------------------------------------------------
+
+def _png(fig: plt.Figure) -> bytes:
+    """PNG bytes of a figure, drawn once."""
+    buf = io.BytesIO()
+    fig.canvas.print_png(buf)
+    return buf.getvalue()
+
+
+def _guarded(image, status, draw, close: bool = True) -> None:
+    """Show draw()'s figure in an Image widget; an exception is shown in the status widget (an
+    HTML box right under it), not lost in a log. (Image and HTML widgets rather than Output: they
+    also behave when a notebook is executed without a browser, as nbval and the book build do.)"""
+    try:
+        fig = draw()
+        image.value = _png(fig)
+        if close:
+            plt.close(fig)
+        status.value = ""
+    except Exception:  # noqa: BLE001 -- the reader sees the error in the widget itself
+        status.value = f"<pre style='color:#b00'>{html.escape(traceback.format_exc())}</pre>"
+
+
+def explore():
+    """The live explorer: depth, width, activation and init redraw the at-init view at once (one
+    draw into an Image widget); the button trains with the chosen learning rate and epochs."""
+    import ipywidgets as w
+    from IPython.display import display
+    depth = w.IntSlider(10, min=1, max=50, description="depth", continuous_update=False)
+    width = w.Dropdown(options=[8, 16, 32, 64, 128], value=64, description="width")
+    act = w.Dropdown(options=list(activations.ACTIVATIONS), value="relu", description="activation")
+    init = w.Dropdown(options=list(INITS), value="torch_default", description="init")
+    lr = w.FloatLogSlider(1e-3, base=10, min=-4, max=0, description="lr", continuous_update=False)
+    epochs = w.IntSlider(200, min=10, max=500, step=10, description="epochs", continuous_update=False)
+    button = w.Button(description="train", button_style="primary")
+    top, bottom = w.Image(format="png"), w.Image(format="png")
+    top_status, bottom_status = w.HTML(), w.HTML()
+    view = InitView()
+    plt.close(view.fig)  # shown through the Image widget only
+    shape = lambda: (depth.value, width.value, act.value, init.value)  # noqa: E731
+    redraw = lambda *_: _guarded(top, top_status, lambda: view.update(*shape()), close=False)  # noqa: E731
+    for c in (depth, width, act, init):
+        c.observe(redraw, "value")
+    button.on_click(lambda *_: _guarded(bottom, bottom_status,
+                                        lambda: train_figure(*shape(), lr.value, epochs.value)))
+    display(w.VBox([w.HBox([depth, width, act, init]), w.HBox([lr, epochs, button]), top, top_status,
+                    bottom, bottom_status]))
+    redraw()
+
+
+def explore_dynamics(res):
+    """Live epoch slider over a training run's logs (activation dropdown, epoch slider)."""
+    import ipywidgets as w
+    from IPython.display import display
+    act = w.Dropdown(options=res.coords["activation"], description="activation")
+    epoch = w.SelectionSlider(options=res.coords["record_epoch"], description="epoch", continuous_update=False)
+    image, status = w.Image(format="png"), w.HTML()
+    redraw = lambda *_: _guarded(image, status, lambda: dynamics_figure(res, act.value, epoch.value))  # noqa: E731
+    act.observe(redraw, "value")
+    epoch.observe(redraw, "value")
+    display(w.VBox([w.HBox([act, epoch]), image, status]))
+    redraw()
+
+
+# ---- static (HTML + inline JS over precomputed numbers) -----------------------------------------
+
+@dataclass
+class Panel:
+    """One SVG chart of a static explorer: x values and, per record, a list of series."""
+
+    name: str
+    title: str
+    xlabel: str
+    x: list[float]
+    log: bool = False
+    ylim: tuple[float, float] | None = None
+
+
+@dataclass
+class StaticExplorer:
+    """Controls (name -> list of values; a 'slider' for ordered numbers, else a dropdown), panels and
+    records keyed by 'value|value|...' in control order. Each record: panel name -> list of series
+    {y, c (colour), w (width), d (dash)}."""
+
+    controls: dict[str, list]
+    sliders: tuple[str, ...]
+    panels: list[Panel]
+    records: dict[str, dict[str, list[dict]]] = field(default_factory=dict)
+    caption: str = ""
+
+    def html(self) -> str:
+        uid = "ab" + uuid.uuid5(uuid.NAMESPACE_URL, json.dumps(list(self.controls))
+                                + str(len(self.records))).hex[:10]
+        ctrl = []
+        for name, values in self.controls.items():
+            if name in self.sliders:
+                ctrl.append(f'<label>{html.escape(name)} <input type="range" data-key="{name}" min="0" '
+                            f'max="{len(values) - 1}" step="1" value="{len(values) // 2}"> '
+                            f'<b class="ab-val" data-for="{name}"></b></label>')
+            else:
+                opts = "".join(f'<option value="{i}">{html.escape(str(v))}</option>' for i, v in enumerate(values))
+                ctrl.append(f'<label>{html.escape(name)} <select data-key="{name}">{opts}</select></label>')
+        data = {"controls": self.controls, "panels": [p.__dict__ for p in self.panels], "records": self.records}
+        payload = json.dumps(data, separators=(",", ":"), allow_nan=False)
+        return (f'<div class="ab-explorer" id="{uid}" style="font:13px sans-serif;margin:0.5em 0">'
+                f'<div class="ab-controls" style="display:flex;gap:1.2em;flex-wrap:wrap;margin-bottom:0.4em">'
+                f'{"".join(ctrl)}</div><div class="ab-title" style="font-weight:bold"></div>'
+                f'<div class="ab-panels" style="display:flex;flex-wrap:wrap;gap:0.5em"></div>'
+                f'<div style="color:#555">{html.escape(self.caption)}</div></div>'
+                f'<script type="application/json" id="{uid}-data">{payload}</script>'
+                f"<script>{_JS.replace('__ID__', uid)}</script>")
+
+
+def _round(values, digits: int = 4) -> list:
+    """Numbers for the JSON payload, to `digits` significant digits (None where not finite)."""
+    out = []
+    for v in np.asarray(values, dtype=float).ravel():
+        out.append(float(f"{v:.{digits}g}") if np.isfinite(v) else None)
+    return out
+
+
+def static_init_explorer(names=("identity", "sigmoid", "tanh", "relu", "leaky_relu", "gelu"),
+                         depths=(1, 2, 5, 10, 20, 50), inits=INITS, width: int = 64) -> str:
+    """Activation x init x depth at initialisation, as a static explorer (HTML)."""
+    panels = [Panel("h_std", "forward: std of h_l", "hidden layer l", [], log=True),
+              Panel("active", "forward: active fraction", "hidden layer l", [], ylim=(0, 1)),
+              Panel("grad_h", "backward: ||dL/dh_l||", "hidden layer l", [], log=True)]
+    ex = StaticExplorer({"activation": list(names), "init": list(inits), "depth": list(depths)}, ("depth",), panels,
+                        caption="Precomputed for 3 seeds per setting (geometric mean); width 64. "
+                                "Values of 0 or below 1e-300 are not drawn on log axes.")
+    for name in names:
+        for init in inits:
+            for depth in depths:
+                s = init_statistics(depth, width, name, init)
+                ex.records[f"{name}|{init}|{depth}"] = {
+                    "x": _round(s["layer"]),
+                    **{p.name: [{"y": _round(s[p.name]), "c": colour(name), "w": 2}] for p in panels}}
+    return ex.html()
+
+
+def static_dynamics_explorer(res, seed: int = 0, units: int = 6, points: int = 40) -> str:
+    """Activation x epoch over a training run's logs, as a static explorer (HTML)."""
+    x = np.asarray(res.coords["x_wide"])
+    inside = on_training_interval(x)
+    xi = x[inside][:: max(1, inside.sum() // 100)]
+    xh = np.asarray(res.coords["x_hidden"])
+    pick = np.linspace(0, len(xh) - 1, points).round().astype(int)
+    probe_layers = res.coords["probe_layer"]
+    panels = [Panel("f", "learned function", "x", _round(xi), ylim=(-1.6, 1.6))]
+    panels += [Panel(f"a{l}", f"layer {l}: a(x), {units} units", "x", _round(xh[pick])) for l in probe_layers]
+    panels += [Panel("g", "||dL/dh_l|| per layer", "hidden layer l", _round(res.coords["layer"]), log=True)]
+    ex = StaticExplorer({"activation": res.coords["activation"], "epoch": res.coords["record_epoch"]}, ("epoch",),
+                        panels, caption=f"Seed {seed}; the gradient panel shows the nearest logged gradient epoch.")
+    step = max(1, inside.sum() // 100)
+    for name in res.coords["activation"]:
+        c = colour(name)
+        pred = res.sel("pred", activation=name, seed=seed)[:, inside][:, ::step]
+        hidden = res.sel("hidden", activation=name, seed=seed)                         # [epoch, probe, x, unit]
+        for e, epoch in enumerate(res.coords["record_epoch"]):
+            ge = min(res.coords["grad_epoch"], key=lambda g: abs(g - epoch))
+            rec = {"f": [{"y": _round(np.sin(xi)), "c": "#000000", "w": 1, "d": "4 3"},
+                         {"y": _round(pred[e]), "c": c, "w": 2}],
+                   "g": [{"y": _round(res.sel("grad_h", activation=name, seed=seed, grad_epoch=ge)), "c": c, "w": 2}]}
+            for p, l in enumerate(probe_layers):
+                rec[f"a{l}"] = [{"y": _round(hidden[e, p, pick, u], 3), "c": c, "w": 1} for u in range(units)]
+            ex.records[f"{name}|{epoch}"] = rec
+    return ex.html()
+
+
+_JS = r"""
+(function () {
+  var root = document.getElementById("__ID__");
+  var data = JSON.parse(document.getElementById("__ID__-data").textContent);
+  var names = Object.keys(data.controls), W = 260, H = 190, L = 46, B = 34, T = 22, R = 8;
+  var NS = "http://www.w3.org/2000/svg";
+  function el(tag, attrs, text) {
+    var e = document.createElementNS(NS, tag);
+    for (var k in attrs) e.setAttribute(k, attrs[k]);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function fmt(v) { if (v === 0) return "0"; return Math.abs(v) >= 1e-2 && Math.abs(v) < 1e3 ? (+v.toPrecision(2)).toString() : v.toExponential(0); }
+  function draw() {
+    var idx = {}, key = [];
+    root.querySelectorAll(".ab-controls [data-key]").forEach(function (c) { idx[c.dataset.key] = +c.value; });
+    names.forEach(function (n) { key.push(data.controls[n][idx[n]]); });
+    root.querySelectorAll(".ab-val").forEach(function (v) { v.textContent = data.controls[v.dataset.for][idx[v.dataset.for]]; });
+    var rec = data.records[key.join("|")];
+    var title = root.querySelector(".ab-title");
+    title.textContent = names.map(function (n, i) { return n + " " + key[i]; }).join(", ");
+    var box = root.querySelector(".ab-panels");
+    box.innerHTML = "";
+    data.panels.forEach(function (p) {
+      var svg = el("svg", {width: W, height: H, "data-panel": p.name, "data-key": key.join("|")});
+      var series = rec ? rec[p.name] : [];
+      var xs = p.x.length ? p.x : rec.x, ys = [];
+      series.forEach(function (s) { s.y.forEach(function (v) { if (v !== null && (!p.log || v > 1e-300)) ys.push(p.log ? Math.log10(v) : v); }); });
+      var lo = p.ylim ? p.ylim[0] : Math.min.apply(null, ys), hi = p.ylim ? p.ylim[1] : Math.max.apply(null, ys);
+      if (!isFinite(lo) || !isFinite(hi)) { lo = 0; hi = 1; }
+      if (hi - lo < 1e-12) { lo -= 0.5; hi += 0.5; }
+      var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs);
+      var sx = function (v) { return L + (v - x0) / (x1 - x0 || 1) * (W - L - R); };
+      var sy = function (v) { return T + (1 - (v - lo) / (hi - lo)) * (H - T - B); };
+      svg.appendChild(el("rect", {x: L, y: T, width: W - L - R, height: H - T - B, fill: "none", stroke: "#999"}));
+      svg.appendChild(el("text", {x: W / 2, y: 14, "text-anchor": "middle", "font-size": 12}, p.title));
+      svg.appendChild(el("text", {x: W / 2, y: H - 4, "text-anchor": "middle", "font-size": 11}, p.xlabel));
+      [lo, hi].forEach(function (v) {
+        svg.appendChild(el("text", {x: L - 3, y: sy(v) + 4, "text-anchor": "end", "font-size": 10}, p.log ? "1e" + Math.round(v) : fmt(v)));
+      });
+      [x0, x1].forEach(function (v) { svg.appendChild(el("text", {x: sx(v), y: H - B + 13, "text-anchor": "middle", "font-size": 10}, fmt(v))); });
+      series.forEach(function (s) {
+        var d = "", pen = false;
+        s.y.forEach(function (v, i) {
+          if (v === null || (p.log && v <= 1e-300)) { pen = false; return; }
+          var yv = p.log ? Math.log10(v) : v;
+          yv = Math.max(lo, Math.min(hi, yv));
+          d += (pen ? "L" : "M") + sx(xs[i]).toFixed(1) + "," + sy(yv).toFixed(1);
+          pen = true;
+        });
+        svg.appendChild(el("path", {d: d, fill: "none", stroke: s.c, "stroke-width": s.w || 1, "stroke-dasharray": s.d || ""}));
+      });
+      box.appendChild(svg);
+    });
+  }
+  root.querySelectorAll(".ab-controls [data-key]").forEach(function (c) { c.addEventListener("input", draw); c.addEventListener("change", draw); });
+  draw();
+})();
+"""
