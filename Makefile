@@ -29,6 +29,7 @@ precompute: $(STAMP)
 ## the seed experiment: figures, report.md and logs in activation_functions/
 baseline: precompute
 	$(PY) -m helpers baseline --out activation_functions/
+	$(PY) -m helpers report activation_functions/baseline.npz
 
 ## offline pages: MathJax comes from the npm registry at build time, never from a CDN at read time
 $(MATHJAX):

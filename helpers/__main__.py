@@ -55,7 +55,12 @@ def cmd_report(args) -> None:
     res = store.load(args.results)
     out = Path(args.out) if args.out else Path(args.results).with_name("report.md")
     _writable(out.parent)
-    out.write_text(report.baseline_report(res))
+    text = report.baseline_report(res)
+    if not args.seed_only:
+        from . import summary
+        print("loading the book's shared runs from .cache/ (computing any that are missing)", flush=True)
+        text += "\n" + summary.question_sections()
+    out.write_text(text)
     print(f"wrote {out}")
 
 
@@ -88,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("report", help="rewrite report.md from a stored baseline.npz")
     r.add_argument("results", help="path to baseline.npz")
     r.add_argument("--out", help="default: report.md next to the results file")
+    r.add_argument("--seed-only", action="store_true",
+                   help="only the seed experiment's sections (no shared runs needed)")
     r.set_defaults(func=cmd_report)
     f = sub.add_parser("figures", help="the book's generated page figures (activation gallery)")
     f.add_argument("--out", default="book/_generated")

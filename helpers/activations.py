@@ -30,6 +30,8 @@ class Activation:
     # grad_out * phi'(h) by PyTorch's own fused backward kernel (the one autograd calls), given h
     # and a = phi(h): the batched engine's hand-written backward pass uses it.
     vjp: Callable[[Tensor, Tensor, Tensor], Tensor]
+    smoothness: str = ""   # for the cheat sheet
+    cost: str = ""         # what one evaluation costs, beyond a multiply-add
 
     def __call__(self, x: Tensor) -> Tensor:
         return self.fn(x)
@@ -67,30 +69,38 @@ def _d_silu(x: Tensor) -> Tensor:
 _REGISTRY = [
     Activation("identity", "Linear (identity)", "#555555", r"\phi(x) = x",
                nn.Identity, lambda x: x, torch.ones_like,
-               lambda g, h, a: g),
+               lambda g, h, a: g,
+               smoothness='smooth (linear)', cost='nothing'),
     Activation("sigmoid", "Sigmoid", "#0072B2", r"\phi(x) = 1/(1+e^{-x})",
                nn.Sigmoid, torch.sigmoid, _d_sigmoid,
-               lambda g, h, a: aten.sigmoid_backward(g, a)),
+               lambda g, h, a: aten.sigmoid_backward(g, a),
+               smoothness='smooth', cost='an exponential'),
     Activation("tanh", "Tanh", "#56B4E9", r"\phi(x) = \tanh x",
                nn.Tanh, torch.tanh, lambda x: 1 - torch.tanh(x) ** 2,
-               lambda g, h, a: aten.tanh_backward(g, a)),
+               lambda g, h, a: aten.tanh_backward(g, a),
+               smoothness='smooth', cost='an exponential'),
     # PyTorch's subgradient choices at 0: relu'(0) = 0, leaky_relu'(0) = slope.
     Activation("relu", "ReLU", "#D55E00", r"\phi(x) = \max(0, x)",
                nn.ReLU, F.relu, lambda x: (x > 0).to(x.dtype),
-               lambda g, h, a: aten.threshold_backward(g, h, 0)),
+               lambda g, h, a: aten.threshold_backward(g, h, 0),
+               smoothness='kink at 0', cost='a comparison'),
     Activation("leaky_relu", "Leaky ReLU", "#E69F00", r"\phi(x) = \max(0.01x, x)",
                lambda: nn.LeakyReLU(LEAKY_SLOPE), lambda x: F.leaky_relu(x, LEAKY_SLOPE),
                lambda x: torch.where(x > 0, torch.ones_like(x), torch.full_like(x, LEAKY_SLOPE)),
-               lambda g, h, a: aten.leaky_relu_backward(g, h, LEAKY_SLOPE, False)),
+               lambda g, h, a: aten.leaky_relu_backward(g, h, LEAKY_SLOPE, False),
+               smoothness='kink at 0', cost='a comparison'),
     Activation("gelu", "GELU", "#009E73", r"\phi(x) = x\,\Phi(x)",
                nn.GELU, F.gelu, lambda x: _normal_cdf(x) + x * _normal_pdf(x),
-               lambda g, h, a: aten.gelu_backward(g, h)),
+               lambda g, h, a: aten.gelu_backward(g, h),
+               smoothness='smooth', cost='an erf'),
     Activation("elu", "ELU", "#CC79A7", r"\phi(x) = x \text{ if } x>0 \text{ else } e^x - 1",
                nn.ELU, F.elu, lambda x: torch.where(x > 0, torch.ones_like(x), torch.exp(x)),
-               lambda g, h, a: aten.elu_backward(g, 1.0, 1.0, 1.0, False, h)),
+               lambda g, h, a: aten.elu_backward(g, 1.0, 1.0, 1.0, False, h),
+               smoothness='continuous slope, kink in curvature at 0', cost='an exponential (x < 0)'),
     Activation("silu", "SiLU (Swish)", "#7B4EA3", r"\phi(x) = x\,\sigma(x)",
                nn.SiLU, F.silu, _d_silu,
-               lambda g, h, a: aten.silu_backward(g, h)),
+               lambda g, h, a: aten.silu_backward(g, h),
+               smoothness='smooth', cost='an exponential'),
 ]
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in _REGISTRY}
 _ALIASES = {"linear": "identity", "none": "identity", "leakyrelu": "leaky_relu", "swish": "silu"}
