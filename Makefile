@@ -13,7 +13,7 @@ NB_CACHE := book/_build/.jupyter_cache
 HELPERS_HASH := book/_build/.helpers-hash
 BUILD_MODE := book/_build/.build-mode
 
-.PHONY: install precompute baseline book site-from-committed test chromium lab bench clean
+.PHONY: install precompute baseline notebooks book site-from-committed test chromium lab bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -30,6 +30,10 @@ precompute: $(STAMP)
 baseline: precompute
 	$(PY) -m helpers baseline --out activation_functions/
 	$(PY) -m helpers report activation_functions/baseline.npz
+
+## re-execute the chapters in place, top to bottom, written without run-to-run churn (commit the result)
+notebooks: precompute
+	$(PY) tools/run_notebooks.py
 
 ## offline pages: MathJax comes from the npm registry at build time, never from a CDN at read time
 $(MATHJAX):
@@ -80,6 +84,7 @@ lab: $(STAMP)
 ## speed: batched engine vs the plain loop, and each notebook's execution time (benchmarks, not tests)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_baseline.py
+	$(PY) benchmarks/bench_widgets.py
 	$(PY) benchmarks/bench_notebooks.py
 
 clean:

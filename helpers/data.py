@@ -74,7 +74,7 @@ def make_dataset(target: str = "sin", k: float = 1.0, n: int = 200, noise_std: f
                    noise_std, name)
 
 
-def on_training_interval(x) -> "np.ndarray":
+def on_training_interval(x):
     """Mask of the points of a logged grid that lie in [-pi, pi] (grids are stored in float32, whose
     pi is a hair above the true one, hence the tolerance)."""
     import numpy as np

@@ -169,8 +169,6 @@ def init_states(activation_names: list[str], seeds: list[int], data: Dataset, de
     """Unit states (helpers.probes.unit_states) of freshly initialised networks, no training:
     states [activation, seed, layer, unit_state] and per-unit on-fractions [activation, seed, layer, unit].
     Cheap, so it affords many seeds: a dead fraction measured to a percent needs thousands of units."""
-    import torch
-
     from .models import StackedMLP
     from .probes import UNIT_STATES, unit_states
     names = [activations.get(a).name for a in activation_names]

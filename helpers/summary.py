@@ -75,12 +75,12 @@ def cheat_sheet() -> tuple[list[str], list[list[str]]]:
     res, lr = experiments.baseline(), experiments.lr_sweep()
     maj, _ = failure.majority(failure.modes_of(lr))
     off_i = res.coords["unit_state"].index("off")
-    x = torch.linspace(-60, 60, 120_001, dtype=torch.float64)
+    x = torch.linspace(-1e4, 1e4, 2_000_001, dtype=torch.float64)
     rows = []
     for a, name in enumerate(activations.SEED_ACTIVATIONS + ("tanh",)):
         act = activations.get(name)
         y = act.fn(x)
-        lo = "-inf" if y[0] < -50 else f"{float(y.min()):.2g}"
+        lo = "-inf" if y[0] < -50 else f"{float(y.min()):.2g}"   # the infimum / supremum on the line
         hi = "inf" if y[-1] > 50 else f"{float(y.max()):.2g}"
         g = [theory.mean_field(name, init=i).gain[-1] for i in ("torch_default", "kaiming")]
         if name in res.coords["activation"]:
@@ -89,7 +89,7 @@ def cheat_sheet() -> tuple[list[str], list[list[str]]]:
             lrs = f"{ok.min():g}..{ok.max():g}" if ok.size else "none"
         else:
             off, lrs = "-", "not measured"
-        rows.append([name, f"[{lo}, {hi}]", f"{act.max_slope:.3g}", f"{g[0]:.2f} / {g[1]:.2f}", off,
+        rows.append([name, f"{lo} to {hi}", f"{act.max_slope:.3g}", f"{g[0]:.2f} / {g[1]:.2f}", off,
                      "yes" if name == "relu" else "no", lrs, act.smoothness, act.cost])
     header = ["activation", "range", "max |phi'|", "gain default / He", "off after seed run",
               "dies exactly", "Adam lr that converged", "smoothness", "cost"]

@@ -24,3 +24,16 @@ def test_nbval_fails_when_a_checked_number_changes(tmp_path):
                          capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode != 0, run.stdout[-2000:]
     assert "1 failed" in run.stdout and changed in run.stdout and number in run.stdout
+
+
+def test_committed_notebooks_are_executed_in_order_and_normalised():
+    """Every chapter is committed executed top to bottom (counts 1, 2, ..., no errors) and written by
+    tools/run_notebooks.py, so that re-running it without a change in the numbers leaves no diff."""
+    root = NOTEBOOK.parents[1]
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        code = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+        assert [c["execution_count"] for c in code] == list(range(1, len(code) + 1)), path.name
+        assert not [o for c in code for o in c["outputs"] if o["output_type"] == "error"], path.name
+    check = subprocess.run([sys.executable, "tools/run_notebooks.py", "--check"], cwd=root,
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr

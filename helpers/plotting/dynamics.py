@@ -6,7 +6,7 @@ import numpy as np
 
 from ..stats import geo_mean
 from ..store import Results
-from .style import colour, label, panels, use_style
+from .style import colour, finish, label, panels, per_activation_axes, use_style
 
 LAYER_STYLES = ("-", "--", ":")
 
@@ -24,13 +24,9 @@ def update_ratios(res: Results, layers: tuple[int, ...] = (1, 5, 10)) -> plt.Fig
             ax.plot(epochs, [geo_mean(r[:, e, l - 1]) for e in range(len(epochs))], color=colour(name), ls=ls,
                     label=f"layer {l}")
         ax.axhspan(5e-4, 2e-3, color="0.9", lw=0)
-        ax.set(yscale="log", title=label(name), xlabel="epoch")
-        ax.title.set_color(colour(name))
-    axes[0].set_ylabel("||dW_l|| / ||W_l|| per step")
-    axes[0].legend(frameon=False, fontsize=8)
-    fig.suptitle("Update-to-weight ratio: how much one Adam step changes each layer", y=1.0)
-    fig.tight_layout()
-    return fig
+        per_activation_axes(ax, name, yscale="log", xlabel="epoch")
+    return finish(fig, axes, "||dW_l|| / ||W_l|| per step",
+                  "Update-to-weight ratio: how much one Adam step changes each layer")
 
 
 def preactivation_quantiles(res: Results, seed: int = 0) -> plt.Figure:

@@ -9,7 +9,7 @@ from matplotlib.colors import LogNorm
 from ..data import Dataset, on_training_interval, target_fn
 from ..stats import cosine_components, mean_std
 from ..store import Results
-from .style import band, colour, label, panels, use_style
+from .style import band, colour, finish, label, panels, per_activation_axes, use_style
 
 
 def pieces_vs_neurons(init: Results, trained: dict[str, np.ndarray]) -> plt.Figure:
@@ -78,7 +78,7 @@ def budget_maps(res: Results) -> plt.Figure:
         ax.set_title(label(name), color=colour(name))
         ax.grid(False)
     fig.colorbar(mesh, ax=list(axes), label="test MSE (clean target)", shrink=0.8)
-    fig.suptitle(f"Same parameter budget, different shapes (depth x width): which fits which target")
+    fig.suptitle("Same parameter budget, different shapes (depth x width): which fits which target")
     return fig
 
 
@@ -92,8 +92,7 @@ def extrapolation(res: Results, data: Dataset) -> plt.Figure:
         ax.axvspan(-np.pi, np.pi, color="0.93", lw=0)
         ax.plot(x, np.sin(x), "k--", lw=1)
         band(ax, x, res.sel("pred", activation=name)[:, -1, :].T, name, lw=2)
-        ax.set(title=label(name), xlabel="x", ylim=(-3, 3))
-        ax.title.set_color(colour(name))
+        per_activation_axes(ax, name, xlabel="x", ylim=(-3, 3))
     fig.suptitle("Outside the training interval (shaded): how each activation extrapolates", y=1.0)
     fig.tight_layout()
     return fig
@@ -115,10 +114,6 @@ def spectral_bias(res: Results, freqs=(1, 3, 5), amplitudes=(1.0, 0.5, 0.25)) ->
             band(ax, epochs, comps[..., i].T / amp, name, ls=ls, lw=1.6)
             ax.lines[-1].set_label(f"cos({k}x)")
         ax.axhline(1, color="0.5", lw=0.8)
-        ax.set(title=label(name), xlabel="epoch", ylim=(-0.2, 1.2))
-        ax.title.set_color(colour(name))
-    axes[0].set_ylabel("learned fraction of the component")
-    axes[0].legend(frameon=False, fontsize=8)
-    fig.suptitle("Spectral bias: target cos(x) + cos(3x)/2 + cos(5x)/4, which frequency is learned when", y=1.0)
-    fig.tight_layout()
-    return fig
+        per_activation_axes(ax, name, xlabel="epoch", ylim=(-0.2, 1.2))
+    return finish(fig, axes, "learned fraction of the component",
+                  "Spectral bias: target cos(x) + cos(3x)/2 + cos(5x)/4, which frequency is learned when")

@@ -8,7 +8,7 @@ from matplotlib.colors import ListedColormap, Normalize
 from .. import activations
 from ..stats import mean_std
 from ..store import Results
-from .style import band, colour, label, layer_epoch_heatmap, panels, use_style
+from .style import band, colour, label, layer_epoch_heatmap, use_style
 
 
 def dead_at_init(measured: dict[str, Results], theory: dict[str, np.ndarray]) -> plt.Figure:
@@ -56,7 +56,7 @@ def states_over_training(res: Results) -> plt.Figure:
     """Active fraction and off fraction (mean over all layers) against epoch, per activation."""
     use_style()
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-    states, epochs = res.coords["unit_state"], np.asarray(res.coords["state_epoch"])
+    epochs = np.asarray(res.coords["state_epoch"])
     for ax, state, title in zip(axes, ("active", "off"),
                                 ("active fraction: (input, unit) pairs that are on",
                                  "off fraction: units on for no input")):

@@ -92,3 +92,18 @@ def layer_epoch_heatmap(values: dict[str, np.ndarray], epochs, norm, cbar_label:
     fig.colorbar(mesh, ax=list(axes), label=cbar_label, shrink=0.9)
     fig.suptitle(title)
     return fig
+
+
+def per_activation_axes(ax, name: str, **kw) -> None:
+    """Title a panel with the activation's label in its colour, and set the other properties."""
+    ax.set(title=label(name), **kw)
+    ax.title.set_color(colour(name))
+
+
+def finish(fig: plt.Figure, axes, ylabel: str, title: str) -> plt.Figure:
+    """Shared ending of the per-activation small multiples: y label and legend on the first panel."""
+    axes[0].set_ylabel(ylabel)
+    axes[0].legend(frameon=False, fontsize=8)
+    fig.suptitle(title, y=1.0)
+    fig.tight_layout()
+    return fig
