@@ -14,7 +14,7 @@ import numpy as np
 from . import activations, store
 from .batched import ModelSpec, train_batched
 from .data import Dataset, landmarks, make_dataset
-from .models import check_init, check_shape
+from .models import StackedMLP, check_init, check_shape
 from .train import TrainConfig
 
 
@@ -119,7 +119,6 @@ def init_sweep(activation_names: list[str], depths: list[int], seeds: list[int],
     """
     import torch
 
-    from .models import StackedMLP
     from .probes import layer_gradients
     from .theory import mean_field
     names = [activations.get(a).name for a in activation_names]
@@ -169,7 +168,6 @@ def init_states(activation_names: list[str], seeds: list[int], data: Dataset, de
     """Unit states (helpers.probes.unit_states) of freshly initialised networks, no training:
     states [activation, seed, layer, unit_state] and per-unit on-fractions [activation, seed, layer, unit].
     Cheap, so it affords many seeds: a dead fraction measured to a percent needs thousands of units."""
-    from .models import StackedMLP
     from .probes import UNIT_STATES, unit_states
     names = [activations.get(a).name for a in activation_names]
     fractions, per_unit = [], []
@@ -196,7 +194,6 @@ def born_dead(widths: list[int], depths: list[int], samples: int = 2000,
     alone. Each cell averages `samples` independently initialised networks (seeds 0..samples-1)."""
     import torch
 
-    from .models import StackedMLP
     x = torch.linspace(-x_max, x_max, 101, dtype=torch.float64).unsqueeze(1)
     shape = (len(widths), len(depths))
     out = {"born_dead": np.zeros(shape), "point_dead": np.zeros(shape)}
@@ -231,13 +228,12 @@ def lr_sweep(activation_names: tuple[str, ...] = activations.SEED_ACTIVATIONS, s
                                                 cfg, lrs=list(lrs), depth=depth, width=width))
 
 
-def rebuild(res: store.Results, dtype=None, **where) -> "StackedMLP":
+def rebuild(res: store.Results, dtype=None, **where) -> StackedMLP:
     """The trained networks of a grid result as a StackedMLP (float32 unless dtype says), one
     model per remaining index (e.g. rebuild(res, activation="relu")); diverged models come back
     with NaN weights."""
     import torch
 
-    from .models import StackedMLP
     cfg = res.meta["config"]
     params = res.sel("final_params", **where)
     dims = [d for d in res.dims["final_params"] if d not in where][:-1]
@@ -248,11 +244,10 @@ def rebuild(res: store.Results, dtype=None, **where) -> "StackedMLP":
     return StackedMLP(list(names.reshape(-1)), flat, cfg["depth"], cfg["width"])
 
 
-def networks_at(res: store.Results, when: str) -> "StackedMLP":
+def networks_at(res: store.Results, when: str) -> StackedMLP:
     """The networks of a grid result (all models, in order) at "init" or "trained"."""
     if when == "trained":
         return rebuild(res)
-    from .models import StackedMLP
     cfg = res.meta["config"]
     shape = res["final_params"].shape[:-1]
     names = np.broadcast_to(np.array(res.coords["activation"]).reshape([-1] + [1] * (len(shape) - 1)), shape)
@@ -392,7 +387,6 @@ def init_pieces(depths=(1, 2, 4, 8, 16), widths=(8, 16, 32, 64), seeds: int = 5,
     pieces [init, depth, width, seed]."""
     import torch
 
-    from .models import StackedMLP
     from .probes import linear_pieces
     out = np.zeros((len(inits), len(depths), len(widths), seeds), dtype=int)
     for i, init in enumerate(inits):

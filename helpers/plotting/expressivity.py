@@ -7,6 +7,7 @@ import torch
 from matplotlib.colors import LogNorm
 
 from ..data import Dataset, on_training_interval, target_fn
+from ..models import StackedMLP
 from ..stats import cosine_components, mean_std
 from ..store import Results
 from .style import band, colour, finish, label, panels, per_activation_axes, use_style
@@ -36,7 +37,7 @@ def pieces_vs_neurons(init: Results, trained: dict[str, np.ndarray]) -> plt.Figu
     return fig
 
 
-def tent_functions(nets: dict[str, "StackedMLP"], compositions: int, pieces: dict[str, np.ndarray],
+def tent_functions(nets: dict[str, StackedMLP], compositions: int, pieces: dict[str, np.ndarray],
                    mse: dict[str, np.ndarray]) -> plt.Figure:
     """The tent map target, the hand-built deep-narrow network that computes it exactly, and what
     gradient training found for each shape (seed 0)."""
