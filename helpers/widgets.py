@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from . import activations, probes
 from .data import make_dataset, on_training_interval
@@ -33,13 +33,21 @@ def init_statistics(depth: int, width: int, activation: str, init: str, seeds: i
     data = make_dataset()
     net = StackedMLP.from_seeds([activation] * seeds, list(range(seeds)), depth, width, init, dtype=torch.float64)
     x, y = data.x.double(), data.y.double()
-    pre = probes.pre_activations(net, x)
-    act = activations.get(activation)
-    std = np.array([h.std(dim=(1, 2)).mean().item() for h in pre])
-    active = np.array([probes.is_on(act, h).double().mean().item() for h in pre])
+    pre = torch.stack(probes.pre_activations(net, x))   # [layer, seed, input, unit]: one op per statistic
+    std = pre.std(dim=(2, 3)).mean(1).numpy()
+    active = probes.is_on(activations.get(activation), pre).double().mean(dim=(1, 2, 3)).numpy()
     gw, gh = probes.layer_gradients(net, x, y)
     geo = lambda g: np.exp(np.log(np.clip(g.numpy(), 1e-300, None)).mean(0))  # noqa: E731
     return {"layer": np.arange(1, depth + 1), "h_std": std, "active": active, "grad_h": geo(gh), "grad_w": geo(gw)}
+
+
+def _short_exp(v: float, _=None) -> str:
+    """0.25, 1.8, 20, 5e-12: a log-axis label without mathtext."""
+    text = f"{v:.2g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text
 
 
 class InitView:
@@ -55,11 +63,11 @@ class InitView:
                       "grad_w": a2.plot([], [], "s--", ms=3, label="mean |dL/dW_l|")[0]}
         a0.set(yscale="log", title="forward: std of h_l", xlabel="hidden layer l")
         a1.set(ylim=(-0.05, 1.05), title="forward: active fraction", xlabel="hidden layer l")
-        a2.set(yscale="log", title="backward: gradient per layer", xlabel="hidden layer l")
-        a2.legend(frameon=False, fontsize=8, loc="lower right")
-        for ax in (a0, a2):  # plain-text tick labels: mathtext layout would triple the redraw time
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"1e{np.log10(v):.0f}"))
-            ax.yaxis.set_minor_formatter(NullFormatter())
+        # the title is the legend: a legend box would hide data at some setting or other
+        a2.set(yscale="log", title="backward: ||dL/dh_l|| (o-), mean |dL/dW_l| (s--)", xlabel="hidden layer l")
+        for ax in (a0, a2):  # plain-text labels, no minor ticks: mathtext and a few dozen tick artists
+            ax.yaxis.set_major_formatter(FuncFormatter(_short_exp))  # would double the redraw time
+            ax.yaxis.set_minor_locator(NullLocator())
         self.title = self.fig.suptitle("")
         self.fig.tight_layout()
 
@@ -72,6 +80,10 @@ class InitView:
             ax.relim()
             ax.autoscale_view(scaley=ax is not self.axes[1])
             ax.set_xlim(0.5, depth + 0.5)
+            if ax is not self.axes[1]:   # 1, 2, 5 per decade over a short range, else a few decades
+                lo, hi = ax.get_ylim()
+                subs = (1.0, 2.0, 5.0) if np.log10(hi / lo) < 2 else (1.0,)
+                ax.yaxis.set_major_locator(LogLocator(subs=subs, numticks=6))
         self.title.set_text(f"{label(activation)}, depth {depth}, width {width}, init {init}: "
                             "at initialisation (3 seeds)")
         return self.fig
