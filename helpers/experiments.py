@@ -443,7 +443,14 @@ BOOK_RUNS = {"lr_sweep": lambda: lr_sweep(), "depth_by_lr": depth_by_lr,        
 
 
 def _run_one(name: str) -> str:
+    import threading
+
+    from tqdm import tqdm
+
     from . import seed_everything
+    # tqdm's default lock is a multiprocessing semaphore that a spawned worker never releases
+    # (Python then warns of a "leaked semaphore"); one process draws no bars across processes.
+    tqdm.set_lock(threading.RLock())
     seed_everything(0, threads=1)
     BOOK_RUNS[name]()
     return name
