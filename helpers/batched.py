@@ -19,7 +19,8 @@ from tqdm.auto import tqdm
 from .data import Dataset
 from .models import StackedMLP
 from .store import Results
-from .train import BatchSampler, Recorder, TrainConfig, pick_device
+from .recorder import Recorder
+from .train import BatchSampler, TrainConfig, pick_device
 
 
 # A model's readout bias is an [M, 1, 1] view with row stride P: autograd (used by the probes)

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from helpers import widgets
+from helpers import static_explorers, widgets
 from helpers.train import TrainConfig
 
 
@@ -58,7 +58,7 @@ def tiny_run(data):
 def test_dynamics_figure_and_static_explorer(tiny_run):
     fig = widgets.dynamics_figure(tiny_run, "gelu", 10)
     assert "epoch 10" in fig.axes[0].get_title()
-    html = widgets.static_dynamics_explorer(tiny_run)
+    html = static_explorers.dynamics_explorer(tiny_run)
     payload = json.loads(re.search(r'type="application/json" id="[^"]+">(.*?)</script>', html, re.S).group(1))
     assert payload["controls"] == {"activation": ["relu", "gelu"], "epoch": [0, 10, 20]}
     record = payload["records"]["gelu|10"]
@@ -70,7 +70,7 @@ def test_dynamics_figure_and_static_explorer(tiny_run):
 
 
 def test_static_init_explorer_records_match_the_computation():
-    html = widgets.static_init_explorer(names=("tanh",), depths=(2, 3), inits=("xavier",))
+    html = static_explorers.init_explorer(names=("tanh",), depths=(2, 3), inits=("xavier",))
     payload = json.loads(re.search(r'type="application/json" id="[^"]+">(.*?)</script>', html, re.S).group(1))
     rec = payload["records"]["tanh|xavier|3"]
     assert np.allclose(rec["grad_h"][0]["y"], widgets.init_statistics(3, 64, "tanh", "xavier")["grad_h"], rtol=1e-3)
