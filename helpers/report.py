@@ -117,8 +117,9 @@ def text_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def md_table(header: list[str], rows: list[list[str]]) -> list[str]:
-    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + \
-        ["| " + " | ".join(map(str, r)) + " |" for r in rows]
+    """Markdown table lines; a | inside a cell (as in max |phi'|) is escaped."""
+    line = lambda r: "| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |"  # noqa: E731
+    return [line(header), "|" + "---|" * len(header)] + [line(r) for r in rows]
 
 
 FIT_HEADER = ["activation", "train MSE", "test MSE", "diverged", "verdict"]
@@ -182,7 +183,10 @@ def baseline_report(res: Results, command: str = "python -m helpers baseline") -
               "`hidden_activations.png`: the figures.",
               "- `baseline.npz`: every log (loss curves, per-layer gradients at the first steps and "
               "at chosen epochs, hidden activations of the probe layers, unit states, predictions, final "
-              "weights) with dims and units; `helpers.store.load(path).describe()` lists them.", ""]
+              "weights) with dims and units; `helpers.store.load(path).describe()` lists them.",
+              "- The answers to the book's four questions and its cheat sheet: "
+              "`python -m helpers report <this folder>/baseline.npz` appends them below, from the book's "
+              "shared runs (`make book` does).", ""]
     return "\n".join(lines)
 
 

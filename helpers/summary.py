@@ -76,23 +76,26 @@ def cheat_sheet() -> tuple[list[str], list[list[str]]]:
     maj, _ = failure.majority(failure.modes_of(lr))
     off_i = res.coords["unit_state"].index("off")
     x = torch.linspace(-1e4, 1e4, 2_000_001, dtype=torch.float64)
+    near = torch.linspace(-10, 10, 20_001, dtype=torch.float64)
     rows = []
-    for a, name in enumerate(activations.SEED_ACTIVATIONS + ("tanh",)):
+    for name in activations.SEED_ACTIVATIONS + ("tanh",):
         act = activations.get(name)
         y = act.fn(x)
         lo = "-inf" if y[0] < -50 else f"{float(y.min()):.2g}"   # the infimum / supremum on the line
         hi = "inf" if y[-1] > 50 else f"{float(y.max()):.2g}"
         g = [theory.mean_field(name, init=i).gain[-1] for i in ("torch_default", "kaiming")]
+        # a unit can die exactly if phi' is exactly 0 on a whole interval, not just at a point
+        dies = float((act.derivative(near) == 0).double().mean()) > 0.01
         if name in res.coords["activation"]:
             off = f"{float(res.sel('unit_states', activation=name)[:, -1, :, off_i].mean()):.2f}"
             ok = np.array(lr.coords["lr"])[maj[lr.index("activation", name)] == failure.MODES.index("converged")]
-            lrs = f"{ok.min():g}..{ok.max():g}" if ok.size else "none"
+            lrs = f"{ok.min():.2g} to {ok.max():.2g}" if ok.size else "none"
         else:
             off, lrs = "-", "not measured"
-        rows.append([name, f"{lo} to {hi}", f"{act.max_slope:.3g}", f"{g[0]:.2f} / {g[1]:.2f}", off,
-                     "yes" if name == "relu" else "no", lrs, act.smoothness, act.cost])
+        rows.append([act.label, f"{lo} to {hi}", f"{act.max_slope:.3g}", f"{g[0]:.2f} / {g[1]:.2f}", off,
+                     "yes" if dies else "no", lrs, f"{act.smoothness}; {act.cost}"])
     header = ["activation", "range", "max |phi'|", "gain default / He", "off after seed run",
-              "dies exactly", "Adam lr that converged", "smoothness", "cost"]
+              "dies exactly", "Adam lr that converged", "smoothness; cost"]
     return header, rows
 
 

@@ -51,3 +51,11 @@ def test_text_table_aligns_columns():
 def test_report_picks_its_epochs_from_dense_logs(tiny):
     assert tiny.coords["grad_epoch"] == [0, 1, 10, 20]  # grad_every=10 adds 10 and 20
     assert list(report.gradient_ratios(tiny)["relu"]) == ["first steps", "epoch 0", "epoch 1", "epoch 20"]
+
+
+def test_md_table_escapes_pipes_inside_cells():
+    import re
+    lines = report.md_table(["activation", "max |phi'|"], [["relu", "1"], ["odd", "a|b"]])
+    cells = [re.split(r"(?<!\\)\|", line)[1:-1] for line in lines]
+    assert {len(c) for c in cells} == {2}          # every row has exactly the two columns
+    assert "max \\|phi'\\|" in lines[0] and "a\\|b" in lines[3]
