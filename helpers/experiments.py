@@ -185,6 +185,21 @@ def init_states(activation_names: list[str], seeds: list[int], data: Dataset, de
                           "versions": store.versions()})
 
 
+def curvature_at_init(data: Dataset, depth: int = 10, seeds: int = 3, width: int = 64,
+                      names=activations.SEED_ACTIVATIONS) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Sharpness (top Hessian eigenvalue of the train MSE, helpers.probes.sharpness) and the readout
+    block's curvature (helpers.probes.readout_curvature) of freshly initialised networks (PyTorch's
+    default init, float64): two dicts activation -> [seed]."""
+    import torch
+
+    from .probes import readout_curvature, sharpness
+    net = StackedMLP.from_seeds([n for n in names for _ in range(seeds)], list(range(seeds)) * len(names),
+                                depth, width, dtype=torch.float64)
+    x, y = data.x.double(), data.y.double()
+    per_name = lambda t: dict(zip(names, t.numpy().reshape(len(names), seeds)))  # noqa: E731
+    return per_name(sharpness(net, x, y)), per_name(readout_curvature(net, x))
+
+
 def born_dead(widths: list[int], depths: list[int], samples: int = 2000,
               init: str = "kaiming", x_max: float = math.pi) -> store.Results:
     """Simulated probability that a ReLU network is dead at birth, per width and depth.

@@ -94,3 +94,20 @@ def examples(res, prefer: dict[str, str | None]) -> dict[str, tuple[str, float, 
         a, l, s = hits[np.lexsort((hits[:, 2], hits[:, 1]))][0]
         out[mode] = (res.coords["activation"][a], res.coords["lr"][l], int(s))
     return out
+
+
+def converged_lrs(res) -> dict[str, np.ndarray]:
+    """Per activation of an (activation, lr, seed) grid, the learning rates at which most seeds converged."""
+    maj, _ = majority(modes_of(res))
+    lrs = np.array(res.coords["lr"])
+    return {name: lrs[maj[a] == MODES.index("converged")] for a, name in enumerate(res.coords["activation"])}
+
+
+def mode_table(res) -> tuple[list[str], list[list[str]]]:
+    """Header and rows (activation x learning rate) of the majority mode and its count over seeds,
+    e.g. "ok 3/3", for helpers.report.text_table."""
+    maj, cnt = majority(modes_of(res))
+    seeds = len(res.coords["seed"])
+    rows = [[name] + [f"{SHORT[MODES[maj[a, i]]]} {cnt[a, i]}/{seeds}" for i in range(len(res.coords["lr"]))]
+            for a, name in enumerate(res.coords["activation"])]
+    return ["lr"] + [f"{lr:g}" for lr in res.coords["lr"]], rows

@@ -9,7 +9,6 @@ import torch
 
 from . import activations, experiments, failure, probes, report, stats, theory
 from .data import make_dataset
-from .models import StackedMLP
 
 
 def key_numbers() -> dict[str, float]:
@@ -45,14 +44,10 @@ def key_numbers() -> dict[str, float]:
     k["off_lr01_relu"] = round(float(off.mean()), 2)
     k["mse_lr01_relu"] = float(f"{np.median(lr.sel('final_train_mse', activation='relu', lr=0.1)):.2g}")
     # chapter 4
-    maj, _ = failure.majority(failure.modes_of(lr))
-    ok = maj == failure.MODES.index("converged")
-    for a, name in enumerate(lr.coords["activation"]):
-        k[f"adam_max_ok_{name}"] = float(np.array(lr.coords["lr"])[ok[a]].max())
-    names = list(activations.SEED_ACTIVATIONS)
-    net = StackedMLP.from_seeds([n for n in names for _ in range(3)], [0, 1, 2] * len(names), 10, 64, dtype=torch.float64)
-    sharp = probes.sharpness(net, data.x.double(), data.y.double()).numpy().reshape(len(names), 3)
-    for name, s in zip(names, sharp):
+    for name, ok in failure.converged_lrs(lr).items():
+        k[f"adam_max_ok_{name}"] = float(ok.max())
+    sharp, _ = experiments.curvature_at_init(data)
+    for name, s in sharp.items():
         k[f"sharp_{name}"] = float(f"{stats.geo_mean(s):.2g}")
         k[f"bound_{name}"] = float(f"{2 / stats.geo_mean(s):.2g}")
     # chapter 5
@@ -72,8 +67,7 @@ def key_numbers() -> dict[str, float]:
 def cheat_sheet() -> tuple[list[str], list[list[str]]]:
     """activation x {range, max |phi'|, deep-layer gain at default / He init, units off after the seed
     run, can a unit die exactly, Adam learning rates that converged, smoothness, cost}."""
-    res, lr = experiments.baseline(), experiments.lr_sweep()
-    maj, _ = failure.majority(failure.modes_of(lr))
+    res, converged = experiments.baseline(), failure.converged_lrs(experiments.lr_sweep())
     off_i = res.coords["unit_state"].index("off")
     x = torch.linspace(-1e4, 1e4, 2_000_001, dtype=torch.float64)
     near = torch.linspace(-10, 10, 20_001, dtype=torch.float64)
@@ -88,7 +82,7 @@ def cheat_sheet() -> tuple[list[str], list[list[str]]]:
         dies = float((act.derivative(near) == 0).double().mean()) > 0.01
         if name in res.coords["activation"]:
             off = f"{float(res.sel('unit_states', activation=name)[:, -1, :, off_i].mean()):.2f}"
-            ok = np.array(lr.coords["lr"])[maj[lr.index("activation", name)] == failure.MODES.index("converged")]
+            ok = converged[name]
             lrs = f"{ok.min():.2g} to {ok.max():.2g}" if ok.size else "none"
         else:
             off, lrs = "-", "not measured"
