@@ -1,15 +1,16 @@
-"""Command line: `python -m helpers baseline --out activation_functions/` and `... report`."""
+"""Command line: `python -m helpers baseline --out activation_functions/`, `report`, `figures`,
+`precompute` and `cache`. Bad input stops with one line naming the valid choices, and exit code 2."""
 from __future__ import annotations
 
 import argparse
 import sys
 import tempfile
 import time
-from dataclasses import asdict
 from pathlib import Path
 
-from . import activations, experiments, plotting, report, seed_everything, store
-from .train import TrainConfig, pick_device
+from . import activations, book, cache, seed_everything, store
+from .config import DTYPES, pick_device
+
 
 def _batch_size(text: str) -> int | None:
     if text == "full":
@@ -18,6 +19,16 @@ def _batch_size(text: str) -> int | None:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number or 'full', got {text!r}") from None
+
+
+def _threads(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return n
 
 
 def _writable(folder: Path) -> None:
@@ -31,20 +42,21 @@ def _writable(folder: Path) -> None:
 
 
 def cmd_baseline(args) -> None:
+    from . import report
     out = Path(args.out)
     names = [activations.get(a).name for a in args.activations.split(",")]
-    cfg = experiments.Baseline(tuple(names), args.seeds, train=TrainConfig(
-        epochs=args.epochs, lr=args.lr, batch_size=args.batch_size), device=args.device)
+    cfg = book.replace_train(book.Baseline(tuple(names), args.seeds, device=args.device), epochs=args.epochs,
+                             lr=args.lr, batch_size=args.batch_size, dtype=args.dtype)
     device = pick_device(args.device)
     _writable(out)
     seed_everything(0, threads=args.threads)
     batch = "full batch" if args.batch_size is None else f"batches of {args.batch_size}"
     print(f"baseline: {len(names)} activations x {args.seeds} seeds = {len(names) * args.seeds} models, "
-          f"{args.epochs} epochs, {batch}, lr {args.lr:g}, on {device}", flush=True)
+          f"{args.epochs} epochs, {batch}, lr {args.lr:g}, {args.dtype}, on {device}", flush=True)
     t0 = time.perf_counter()
-    hit = experiments.cache_path("baseline", asdict(cfg)).exists()
-    res = experiments.baseline(cfg, progress=sys.stderr.isatty())
-    print(f"{'loaded the identical earlier run from .cache/' if hit else 'trained'} in "
+    hit = book.seed_run_cached(cfg)
+    res = book.seed_run(cfg, progress=sys.stderr.isatty())
+    print(f"{'loaded the identical earlier run from ' + str(cache.folder()) if hit else 'trained'} in "
           f"{time.perf_counter() - t0:.1f} s", flush=True)
     command = " ".join(["python -m helpers"] + sys.argv[1:])
     for path in report.write_baseline(res, out, command):
@@ -52,27 +64,45 @@ def cmd_baseline(args) -> None:
 
 
 def cmd_report(args) -> None:
+    from . import report
     res = store.load(args.results)
+    report.check_seed_run(res, args.results)
     out = Path(args.out) if args.out else Path(args.results).with_name("report.md")
     _writable(out.parent)
     text = report.baseline_report(res)
     if not args.seed_only:
-        from . import summary
-        print("loading the book's shared runs from .cache/ (computing any that are missing)", flush=True)
-        text += "\n" + summary.question_sections()
+        print("reading the book's shared runs (computing any that are missing)", flush=True)
+        text += "\n" + report.question_sections()
     out.write_text(text)
     print(f"wrote {out}")
 
 
 def cmd_figures(args) -> None:
+    from . import plotting
     out = Path(args.out)
     _writable(out)
     print(f"wrote {plotting.save(plotting.activation_gallery(), out / 'activations.png')}")
 
 
 def cmd_precompute(args) -> None:
+    from .precompute import precompute
+    names = args.only.split(",") if args.only else None
     t0 = time.perf_counter()
-    experiments.precompute(args.jobs, log=lambda m: print(f"{m} ({time.perf_counter() - t0:.0f} s)", flush=True))
+    took = precompute(args.jobs, names, log=lambda m: print(f"{m}, {time.perf_counter() - t0:.0f} s in all",
+                                                           flush=True))
+    print(f"precompute: {len(took)} runs in {time.perf_counter() - t0:.0f} s into {cache.folder()}")
+
+
+def cmd_cache(args) -> None:
+    if args.code_hash:
+        print(cache.code_hash())
+        return
+    if args.prune:
+        gone = cache.prune()
+        print(f"removed {len(gone)} stale entries from {cache.folder()}")
+        return
+    entries = sorted(cache.folder().glob("*.npz"))
+    print(f"{cache.folder()}: {len(entries)} entries, code {cache.code_hash()}, {cache.machine()}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,15 +110,17 @@ def main(argv: list[str] | None = None) -> int:
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("baseline", help="the seed experiment: train, plot, report")
     b.add_argument("--out", default="activation_functions", help="output folder (default: %(default)s)")
-    b.add_argument("--seeds", type=int, default=5, help="number of seeds, 0..n-1 (default: %(default)s)")
+    b.add_argument("--seeds", type=int, default=book.SEEDS, help="number of seeds, 0..n-1 (default: %(default)s)")
     b.add_argument("--epochs", type=int, default=500, help="default: %(default)s")
     b.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default: %(default)s)")
     b.add_argument("--batch-size", type=_batch_size, default=None,
                    help="'full' (default: one step per epoch on all 200 points) or a mini-batch size")
-    b.add_argument("--activations", default=",".join(activations.SEED_ACTIVATIONS),
-                   help=f"comma-separated, from: {', '.join(activations.ACTIVATIONS)} (default: the seed five)")
+    b.add_argument("--activations", default=",".join(book.ACTS),
+                   help=f"comma-separated, from: {', '.join(activations.ACTIVATIONS)} (default: all)")
+    b.add_argument("--dtype", choices=list(DTYPES), default="float64",
+                   help="float64 (default: the same numbers on every CPU) or float32")
     b.add_argument("--device", default="auto", help="auto (GPU if present), cpu or cuda")
-    b.add_argument("--threads", type=int, default=2, help="torch CPU threads (default: %(default)s)")
+    b.add_argument("--threads", type=_threads, default=2, help="torch CPU threads (default: %(default)s)")
     b.set_defaults(func=cmd_baseline)
     r = sub.add_parser("report", help="rewrite report.md from a stored baseline.npz")
     r.add_argument("results", help="path to baseline.npz")
@@ -99,9 +131,14 @@ def main(argv: list[str] | None = None) -> int:
     f = sub.add_parser("figures", help="the book's generated page figures (activation gallery)")
     f.add_argument("--out", default="book/_generated")
     f.set_defaults(func=cmd_figures)
-    c = sub.add_parser("precompute", help="fill .cache/ with the book's shared experiments, in parallel")
-    c.add_argument("--jobs", type=int, default=2)
+    c = sub.add_parser("precompute", help="fill the cache with the book's shared runs, in parallel")
+    c.add_argument("--jobs", type=_threads, default=2, help="processes, one thread each (default: %(default)s)")
+    c.add_argument("--only", help=f"comma-separated subset of: {', '.join(book.RUNS)}")
     c.set_defaults(func=cmd_precompute)
+    k = sub.add_parser("cache", help="where the cache is and what it holds; --prune, --code-hash")
+    k.add_argument("--prune", action="store_true", help="delete entries written by other code")
+    k.add_argument("--code-hash", action="store_true", help="print the hash of the computing code")
+    k.set_defaults(func=cmd_cache)
     args = p.parse_args(argv)
     try:
         args.func(args)

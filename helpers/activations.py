@@ -1,4 +1,4 @@
-"""The activation registry: name -> module factory, closed-form derivative and one colour each."""
+"""The activation registry: name -> function, closed-form derivative, fused kernels, colour and line style."""
 from __future__ import annotations
 
 import math
@@ -12,29 +12,38 @@ from torch.nn import functional as F
 aten = torch.ops.aten
 LEAKY_SLOPE = 0.01  # PyTorch's default negative slope
 
-# The five activations of the seed experiment, in the order every table and legend uses.
+# The five activations of the seed experiment (the mission's), in the order every table and legend uses;
+# BOOK_ACTIVATIONS adds the three the book also trains everywhere (tanh, ELU, SiLU).
 SEED_ACTIVATIONS = ("identity", "sigmoid", "relu", "leaky_relu", "gelu")
+BOOK_ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu")
 
 
 @dataclass(frozen=True)
 class Activation:
-    """One activation: how to build it, its derivative, how to draw it."""
+    """One activation: how to build it, its derivative, the fused kernels the engine calls, how to draw it."""
 
     name: str
     label: str
     colour: str
-    formula: str  # LaTeX, for the intro page and legends
+    dash: str            # matplotlib line style: neighbours in colour differ in dash too
+    formula: str         # LaTeX, for the intro page and legends
     module: Callable[[], nn.Module]
-    fn: Callable[[Tensor], Tensor]  # phi as a plain function, for the stacked engine
+    fn: Callable[[Tensor], Tensor]          # phi as a differentiable function (autograd, probes)
     derivative: Callable[[Tensor], Tensor]  # phi'(x) in closed form
-    # grad_out * phi'(h) by PyTorch's own fused backward kernel (the one autograd calls), given h
-    # and a = phi(h): the batched engine's hand-written backward pass uses it.
-    vjp: Callable[[Tensor, Tensor, Tensor], Tensor]
+    # The batched engine's kernels, writing into a preallocated `out` (no autograd, no allocation):
+    # into(h, out) = phi(h); vjp_into(g, h, a, out) = g * phi'(h), by PyTorch's own fused backward
+    # kernel (the one autograd calls), given h and a = phi(h).
+    into: Callable[[Tensor, Tensor], Tensor]
+    vjp_into: Callable[[Tensor, Tensor, Tensor, Tensor], Tensor]
     smoothness: str = ""   # for the cheat sheet
     cost: str = ""         # what one evaluation costs, beyond a multiply-add
 
     def __call__(self, x: Tensor) -> Tensor:
         return self.fn(x)
+
+    def vjp(self, g: Tensor, h: Tensor, a: Tensor) -> Tensor:
+        """g * phi'(h) into a new tensor."""
+        return self.vjp_into(g, h, a, torch.empty_like(g))
 
     @property
     def max_slope(self) -> float:
@@ -65,42 +74,54 @@ def _d_silu(x: Tensor) -> Tensor:
     return s * (1 + x * (1 - s))
 
 
-# Colours: Okabe-Ito (colour-blind safe); the ReLU family shares warm tones, sigmoid/tanh blues.
+def _copy(h: Tensor, out: Tensor) -> Tensor:
+    return out.copy_(h)
+
+
+# Colours are nine well-separated hues (colour-blind aware); pairs that behave alike (ReLU / Leaky
+# ReLU, sigmoid / tanh, GELU / SiLU, ELU) also differ in line style, so no curve hides another.
 _REGISTRY = [
-    Activation("identity", "Linear (identity)", "#555555", r"\phi(x) = x",
+    Activation("identity", "Linear (identity)", "#555555", ":", r"\phi(x) = x",
                nn.Identity, lambda x: x, torch.ones_like,
-               lambda g, h, a: g,
-               smoothness='smooth (linear)', cost='nothing'),
-    Activation("sigmoid", "Sigmoid", "#0072B2", r"\phi(x) = 1/(1+e^{-x})",
+               _copy, lambda g, h, a, out: out.copy_(g),
+               smoothness="smooth (linear)", cost="nothing"),
+    Activation("sigmoid", "Sigmoid", "#1F4E9C", "-", r"\phi(x) = 1/(1+e^{-x})",
                nn.Sigmoid, torch.sigmoid, _d_sigmoid,
-               lambda g, h, a: aten.sigmoid_backward(g, a),
-               smoothness='smooth', cost='an exponential'),
-    Activation("tanh", "Tanh", "#56B4E9", r"\phi(x) = \tanh x",
+               lambda h, out: torch.sigmoid(h, out=out),
+               lambda g, h, a, out: aten.sigmoid_backward.grad_input(g, a, grad_input=out),
+               smoothness="smooth", cost="an exponential"),
+    Activation("tanh", "Tanh", "#17A2B8", "--", r"\phi(x) = \tanh x",
                nn.Tanh, torch.tanh, lambda x: 1 - torch.tanh(x) ** 2,
-               lambda g, h, a: aten.tanh_backward(g, a),
-               smoothness='smooth', cost='an exponential'),
+               lambda h, out: torch.tanh(h, out=out),
+               lambda g, h, a, out: aten.tanh_backward.grad_input(g, a, grad_input=out),
+               smoothness="smooth", cost="an exponential"),
     # PyTorch's subgradient choices at 0: relu'(0) = 0, leaky_relu'(0) = slope.
-    Activation("relu", "ReLU", "#D55E00", r"\phi(x) = \max(0, x)",
+    Activation("relu", "ReLU", "#C0392B", "-", r"\phi(x) = \max(0, x)",
                nn.ReLU, F.relu, lambda x: (x > 0).to(x.dtype),
-               lambda g, h, a: aten.threshold_backward(g, h, 0),
-               smoothness='kink at 0', cost='a comparison'),
-    Activation("leaky_relu", "Leaky ReLU", "#E69F00", r"\phi(x) = \max(0.01x, x)",
+               lambda h, out: torch.clamp_min(h, 0, out=out),
+               lambda g, h, a, out: aten.threshold_backward.grad_input(g, h, 0, grad_input=out),
+               smoothness="kink at 0", cost="a comparison"),
+    Activation("leaky_relu", "Leaky ReLU", "#E08A00", "--", r"\phi(x) = \max(0.01x, x)",
                lambda: nn.LeakyReLU(LEAKY_SLOPE), lambda x: F.leaky_relu(x, LEAKY_SLOPE),
                lambda x: torch.where(x > 0, torch.ones_like(x), torch.full_like(x, LEAKY_SLOPE)),
-               lambda g, h, a: aten.leaky_relu_backward(g, h, LEAKY_SLOPE, False),
-               smoothness='kink at 0', cost='a comparison'),
-    Activation("gelu", "GELU", "#009E73", r"\phi(x) = x\,\Phi(x)",
-               nn.GELU, F.gelu, lambda x: _normal_cdf(x) + x * _normal_pdf(x),
-               lambda g, h, a: aten.gelu_backward(g, h),
-               smoothness='smooth', cost='an erf'),
-    Activation("elu", "ELU", "#CC79A7", r"\phi(x) = x \text{ if } x>0 \text{ else } e^x - 1",
+               lambda h, out: aten.leaky_relu.out(h, LEAKY_SLOPE, out=out),
+               lambda g, h, a, out: aten.leaky_relu_backward.grad_input(g, h, LEAKY_SLOPE, False, grad_input=out),
+               smoothness="kink at 0", cost="a comparison"),
+    Activation("elu", "ELU", "#B5338A", "-.", r"\phi(x) = x \text{ if } x>0 \text{ else } e^x - 1",
                nn.ELU, F.elu, lambda x: torch.where(x > 0, torch.ones_like(x), torch.exp(x)),
-               lambda g, h, a: aten.elu_backward(g, 1.0, 1.0, 1.0, False, h),
-               smoothness='continuous slope, kink in curvature at 0', cost='an exponential (x < 0)'),
-    Activation("silu", "SiLU (Swish)", "#7B4EA3", r"\phi(x) = x\,\sigma(x)",
+               lambda h, out: aten.elu.out(h, 1.0, 1.0, 1.0, out=out),
+               lambda g, h, a, out: aten.elu_backward.grad_input(g, 1.0, 1.0, 1.0, False, h, grad_input=out),
+               smoothness="continuous slope, kink in curvature at 0", cost="an exponential (x < 0)"),
+    Activation("gelu", "GELU", "#2E8B3A", "-", r"\phi(x) = x\,\Phi(x)",
+               nn.GELU, F.gelu, lambda x: _normal_cdf(x) + x * _normal_pdf(x),
+               lambda h, out: aten.gelu.out(h, out=out),
+               lambda g, h, a, out: aten.gelu_backward.grad_input(g, h, grad_input=out),
+               smoothness="smooth", cost="an erf"),
+    Activation("silu", "SiLU (Swish)", "#8C8C1A", (0, (6, 2, 1, 2)), r"\phi(x) = x\,\sigma(x)",
                nn.SiLU, F.silu, _d_silu,
-               lambda g, h, a: aten.silu_backward(g, h),
-               smoothness='smooth', cost='an exponential'),
+               lambda h, out: aten.silu.out(h, out=out),
+               lambda g, h, a, out: aten.silu_backward.grad_input(g, h, grad_input=out),
+               smoothness="smooth", cost="an exponential"),
 ]
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in _REGISTRY}
 _ALIASES = {"linear": "identity", "none": "identity", "leakyrelu": "leaky_relu", "swish": "silu"}

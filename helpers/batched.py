@@ -2,44 +2,24 @@
 
 Adam and SGD act elementwise, and the summed loss sum_m L_m has d/d(theta_m) = dL_m/d(theta_m), so
 training the stack is mathematically the same as training each model alone (tests/test_batched.py
-checks it against the plain loop in float64). Models may differ in activation, seed and learning
-rate. The backward pass is backprop written out, the product of Jacobians W_l^T diag(phi'(h_l)):
-no autograd graph, gradients written straight into the flat gradient buffer.
+checks it against the plain loop, helpers.loop, in float64). Models may differ in activation, seed
+and learning rate. The backward pass is backprop written out, the product of Jacobians
+W_l^T diag(phi'(h_l)), into buffers allocated once per run: no autograd graph, no temporaries.
+With full-batch training the per-layer gradient probes come from that same backward pass.
 """
 from __future__ import annotations
 
-import ctypes
-import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
+from torch import Tensor
 from tqdm.auto import tqdm
 
+from .config import BatchSampler, TrainConfig, pick_device
 from .data import Dataset
 from .models import StackedMLP
-from .store import Results
 from .recorder import Recorder
-from .train import BatchSampler, TrainConfig, pick_device
-
-
-# A model's readout bias is an [M, 1, 1] view with row stride P: autograd (used by the probes)
-# warns that such a .grad "does not obey the layout contract"; it still accumulates correctly.
-warnings.filterwarnings("ignore", message="grad and param do not obey the gradient layout contract")
-
-
-def _keep_freed_memory() -> None:
-    """Ask glibc not to hand each freed ~1 MB activation back to the OS: re-faulting those pages
-    on every allocation cost a third of the training time (benchmarks/bench_baseline.py)."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, 1 << 30)  # M_MMAP_THRESHOLD
-        libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD
-    except (OSError, AttributeError):  # not glibc: nothing to tune
-        pass
-
-
-_keep_freed_memory()
+from .store import Results
 
 
 @dataclass(frozen=True)
@@ -51,32 +31,75 @@ class ModelSpec:
     lr: float | None = None  # None: the TrainConfig's lr
 
 
+# Models go through a step in chunks whose activations fit in a core's cache: at this size the batched
+# matmuls run at 80% of the machine's peak instead of 50% (benchmarks/bench_engine.py measures it).
+CHUNK_ELEMENTS = 8 * 64 * 200
+
+
+class Workspace:
+    """The forward and backward buffers of one chunk of models at one batch size, allocated once and
+    reused by every chunk and step. Layout [model, unit, input]: a layer is h^T = W^T a^T + b, which
+    the BLAS runs faster than [model, input, unit]."""
+
+    def __init__(self, net: StackedMLP, n: int):
+        c, W, L = self.size(net, n), net.width, net.depth
+        new = lambda *shape: torch.empty(*shape, dtype=net.flat.dtype, device=net.flat.device)  # noqa: E731
+        self.chunk = c
+        self.h = [new(c, W, n) for _ in range(L)]          # pre-activations h_1..h_L (transposed)
+        self.a = [new(c, W, n) for _ in range(L)]          # a_1..a_L
+        self.out = new(c, 1, n)
+        self.back = new(c, W, n)                           # dL/da_l
+        self.delta = [new(c, W, n), new(c, W, n)]          # dL/dh_l, two alternating buffers
+        self.gw = [new(c, fi, fo) for fi, fo in net.shapes]
+
+    @staticmethod
+    def size(net: StackedMLP, n: int) -> int:
+        return max(1, min(net.M, CHUNK_ELEMENTS // (net.width * n)))
+
+
 @torch.no_grad()
-def loss_and_grad(net: StackedMLP, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Per-model MSE [M] on (x, y); writes d(MSE_m)/d(theta_m) into net.grad (overwriting it)."""
-    W, b = [w.detach() for w in net.weights], [v.detach() for v in net.biases]
-    gW, gb = [w.grad for w in net.weights], [v.grad for v in net.biases]
-    a = [x.expand(net.M, *x.shape) if x.dim() == 2 else x]
-    h = []
-    for l in range(net.depth):
-        h.append(torch.baddbmm(b[l], a[l], W[l]))
-        a.append(net.activate(h[l]))
-    r = torch.baddbmm(b[-1], a[-1], W[-1]) - y
-    losses = (r * r).mean(dim=(1, 2))
-    delta = r * (2.0 / r.shape[1])  # dL/d(output)
-    for l in range(net.depth, -1, -1):  # delta = dL/dh for layer l+1 (the readout when l = depth)
-        gW[l].copy_(torch.bmm(a[l].transpose(1, 2), delta))  # (bmm into a strided view is slower)
-        gb[l].copy_(delta.sum(dim=1, keepdim=True))
-        if l > 0:
-            back = torch.bmm(delta, W[l].transpose(1, 2))  # dL/da_l
-            delta = _vjp(net, back, h[l - 1], a[l])          # dL/dh_l = dL/da_l * phi'(h_l)
-    return losses
+def loss_and_grad(net: StackedMLP, x: Tensor, y: Tensor, ws: Workspace | None = None,
+                  probe: bool = False) -> tuple[Tensor, Tensor | None, Tensor | None]:
+    """Per-model MSE [M] on (x, y); writes d(MSE_m)/d(theta_m) into net.grad (overwriting it).
+    x, y: [N, 1] shared by all models, or [M, N, 1] (each model its own mini-batch).
 
-
-def _vjp(net: StackedMLP, g: torch.Tensor, h: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
-    if len(net.runs) == 1:
-        return net.runs[0][0].vjp(g, h, a)
-    return torch.cat([act.vjp(g[s:e], h[s:e], a[s:e]) for act, s, e in net.runs])
+    With probe=True also returns, per hidden layer l = 1..L, mean |dL/dW_l| and ||dL/dh_l|| [M, L]
+    (the definitions of helpers.probes.layer_gradients), read off this very backward pass."""
+    n = x.shape[-2]
+    ws = ws or Workspace(net, n)
+    xt, yt = x.transpose(-1, -2), y.transpose(-1, -2)                # [1, N] or [M, 1, N]
+    losses = torch.empty(net.M, dtype=x.dtype, device=x.device)
+    grad_w = torch.empty(net.M, net.depth, dtype=x.dtype, device=x.device) if probe else None
+    grad_h = torch.empty(net.M, net.depth, dtype=x.dtype, device=x.device) if probe else None
+    for s0 in range(0, net.M, ws.chunk):
+        e0 = min(s0 + ws.chunk, net.M)
+        k, runs = e0 - s0, net.runs_within(s0, e0)
+        Wt = [w.detach()[s0:e0].transpose(1, 2) for w in net.weights]   # W_l^T [k, fan_out, fan_in]
+        bt = [v.detach()[s0:e0].transpose(1, 2) for v in net.biases]    # [k, fan_out, 1]
+        a = [xt.expand(k, *xt.shape) if xt.dim() == 2 else xt[s0:e0]] + [t[:k] for t in ws.a]
+        h = [t[:k] for t in ws.h]
+        for l in range(net.depth):
+            torch.baddbmm(bt[l], Wt[l], a[l], out=h[l])
+            for act, s, e in runs:
+                act.into(h[l][s:e], a[l + 1][s:e])
+        r = torch.baddbmm(bt[-1], Wt[-1], a[-1], out=ws.out[:k]).sub_(yt if yt.dim() == 2 else yt[s0:e0])
+        losses[s0:e0] = (r * r).mean(dim=(1, 2))
+        delta = r.mul_(2.0 / n)  # dL/d(output), [k, 1, N]
+        for l in range(net.depth, -1, -1):  # delta = dL/dh for layer l+1 (the readout when l = depth)
+            if probe and l < net.depth:
+                grad_h[s0:e0, l] = delta.flatten(1).norm(dim=1)
+            gw = torch.bmm(a[l], delta.transpose(1, 2), out=ws.gw[l][:k])   # dL/dW_l [k, fan_in, fan_out]
+            net.weights[l].grad[s0:e0].copy_(gw)  # (a bmm straight into this strided view is slower)
+            torch.sum(delta, dim=2, out=net.biases[l].grad[s0:e0, 0])
+            if probe and l < net.depth:
+                grad_w[s0:e0, l] = gw.abs().mean(dim=(1, 2))
+            if l > 0:
+                torch.bmm(Wt[l].transpose(1, 2), delta, out=ws.back[:k])   # dL/da_l = W_l delta
+                nxt = ws.delta[l % 2][:k]
+                for act, s, e in runs:                                      # dL/dh_l = dL/da_l * phi'(h_l)
+                    act.vjp_into(ws.back[s:e], h[l - 1][s:e], a[l][s:e], nxt[s:e])
+                delta = nxt
+    return losses, grad_w, grad_h
 
 
 class FlatOptimizer:
@@ -120,7 +143,7 @@ class FlatOptimizer:
                                eps=self.cfg.adam_eps, amsgrad=False, maximize=False)
 
     @torch.no_grad()
-    def freeze(self, models: torch.Tensor) -> None:
+    def freeze(self, models: Tensor) -> None:
         """Stop updating (and zero) the given models: a diverged model is set aside, not NaN."""
         for t in (self.p, self.g, self.m, self.v, self.lr):
             t[models] = 0
@@ -128,36 +151,32 @@ class FlatOptimizer:
         self._regroup()
 
 
-@contextmanager
-def flush_denormals():
-    """Treat subnormal floats as 0 inside a training step, where tiny Adam moments would otherwise
-    cost many times the arithmetic. Never around probes: there a tiny gradient is a measurement."""
-    torch.set_flush_denormal(True)
-    try:
-        yield
-    finally:
-        torch.set_flush_denormal(False)
-
-
 def train_batched(specs: list[ModelSpec], data: Dataset, cfg: TrainConfig, depth: int = 10,
                   width: int = 64, init: str = "torch_default", device: str = "auto",
-                  dtype: torch.dtype = torch.float32, progress: bool = False) -> Results:
-    """Train every spec's model at once; the Recorder's results, dim "model" in specs' order.
-
-    Specs with the same activation should be adjacent (one activation kernel per run of them).
-    A model whose loss turns non-finite is marked diverged at that epoch and frozen; the rest go on.
-    """
+                  progress: bool = False) -> Results:
+    """Train every spec's model at once (in cfg.dtype); the Recorder's results, dim "model" in
+    specs' order. Specs with the same activation should be adjacent (one kernel call per run of them).
+    A model whose loss turns non-finite is marked diverged at that epoch and frozen; the rest go on."""
     if not specs:
         raise ValueError("no models to train: specs is empty")
     dev = pick_device(device)
-    d = data.to(dev, dtype)
+    d = data.to(dev, cfg.torch_dtype)
     seeds = [s.seed for s in specs]
-    net = StackedMLP.from_seeds([s.activation for s in specs], seeds, depth, width, init, dev, dtype)
+    net = StackedMLP.from_seeds([s.activation for s in specs], seeds, depth, width, init, dev, cfg.torch_dtype)
     opt = FlatOptimizer(net, [cfg.lr if s.lr is None else s.lr for s in specs], cfg)
-    rec, sampler = Recorder(cfg, d, len(specs), depth, width), BatchSampler(seeds, len(d.x), cfg.batch_size)
+    sampler = BatchSampler(seeds, len(d.x), cfg.batch_size)
+    full = sampler.full_batch  # then the step's own backward is the full-batch gradient probe
+    rec = Recorder(cfg, d, len(specs), depth, width, probe_gradients=not full)
     alive = torch.ones(len(specs), dtype=torch.bool, device=dev)
+    spaces: dict[int, Workspace] = {}
 
-    def set_aside(bad: torch.Tensor, epoch: int) -> None:
+    def grads(xb, yb, probe):
+        n = xb.shape[-2]
+        if n not in spaces:
+            spaces[n] = Workspace(net, n)
+        return loss_and_grad(net, xb, yb, spaces[n], probe)
+
+    def set_aside(bad: Tensor, epoch: int) -> None:
         rec.diverged(bad.nonzero()[:, 0], epoch)
         alive.logical_and_(~bad)
         opt.freeze(bad)
@@ -165,26 +184,33 @@ def train_batched(specs: list[ModelSpec], data: Dataset, cfg: TrainConfig, depth
     rec.epoch(0, net, alive)
     step = 0
     for epoch in tqdm(range(1, cfg.epochs + 1), disable=not progress, desc="epochs", leave=False):
-        total = torch.zeros(len(specs), device=dev, dtype=dtype)
+        total = torch.zeros(len(specs), device=dev, dtype=cfg.torch_dtype)
         for i, idx in enumerate(sampler.epoch()):
-            xb, yb = (d.x, d.y) if sampler.full_batch else (d.x[idx.to(dev)], d.y[idx.to(dev)])
-            rec.first_step(step, net, xb, yb, alive)
-            with flush_denormals():
-                losses = loss_and_grad(net, xb, yb)
-                bad = alive & ~torch.isfinite(losses)
-                if bad.any():
-                    set_aside(bad, epoch)
-                    losses = loss_and_grad(net, xb, yb)  # again, without the set-aside models
-                before = net.flat.detach().clone() if (i == 0 and rec.tracks_update(epoch)) else None
-                opt.step()
+            if full:
+                xb, yb = d.x, d.y
+            else:
+                xb, yb = d.x[idx.to(dev)], d.y[idx.to(dev)]
+                rec.first_step(step, net, xb, yb, alive)
+            probe = full and (rec.wants_gradients(epoch - 1) or step < cfg.first_steps)
+            losses, gw, gh = grads(xb, yb, probe)
+            bad = alive & ~torch.isfinite(losses)
+            if bad.any():
+                set_aside(bad, epoch)
+            if probe:  # the gradient at the parameters after epoch - 1: its full-batch probe
+                rec.gradients(epoch - 1, gw, gh, alive)
+                rec.first_step_from(step, gw, gh, alive)
+            before = net.flat.detach().clone() if (i == 0 and rec.tracks_update(epoch)) else None
+            opt.step()
             if before is not None:
                 rec.record_update(epoch, net, before, alive)
             total += losses * (idx.shape[1] / len(d.x))
             step += 1
-        test = rec.test_mse(epoch, net)
+        test = rec.epoch(epoch, net, alive)
         bad = alive & ~torch.isfinite(total if test is None else total + test)
         if bad.any():
             set_aside(bad, epoch)
         rec.curves(epoch, total, test, alive)
-        rec.epoch(epoch, net, alive)
+    if full:  # the gradient after the last epoch, which no step computed
+        losses, gw, gh = grads(d.x, d.y, True)
+        rec.gradients(cfg.epochs, gw, gh, alive & torch.isfinite(losses))
     return rec.finish(net, alive)

@@ -34,9 +34,18 @@ def target_fn(target: str, k: float = 1.0):
     raise ValueError(f"unknown target {target!r}; valid choices: {', '.join(TARGETS)}")
 
 
+FORMULAS = {"sin": "sin({k}x)", "sawtooth": "a sawtooth of period 2 pi / {k}",
+            "tent": "the tent map composed {k} times", "mix": "cos(x) + cos(3x)/2 + cos(5x)/4"}
+
+
+def formula(target: str, k: float = 1.0) -> str:
+    """The clean target in words, e.g. 'sin(x)', 'sin(3x)'."""
+    return FORMULAS[target].format(k="" if k == 1 and target == "sin" else f"{k:g}")
+
+
 @dataclass(frozen=True)
 class Dataset:
-    """Training points (noisy) and clean evaluation grids, all shaped [n, 1]."""
+    """Training points (noisy) and clean evaluation grids, all shaped [n, 1], and how they were made."""
 
     x: Tensor          # training inputs, linspace(-pi, pi, n)
     y: Tensor          # f(x) + noise: what the networks are fit to (train MSE is against these)
@@ -47,11 +56,30 @@ class Dataset:
     y_wide: Tensor
     noise_std: float
     name: str
+    target: str = "sin"
+    k: float = 1.0
+    seed: int = DATA_SEED
 
     def to(self, device: str | torch.device, dtype: torch.dtype = torch.float32) -> "Dataset":
         move = {f: getattr(self, f).to(device=device, dtype=dtype)
                 for f in ("x", "y", "y_clean", "x_test", "y_test", "x_wide", "y_wide")}
-        return Dataset(**move, noise_std=self.noise_std, name=self.name)
+        return Dataset(**move, noise_std=self.noise_std, name=self.name, target=self.target, k=self.k,
+                       seed=self.seed)
+
+    def describe(self) -> dict:
+        """What a results file records about its data: enough to rebuild it (from_description)."""
+        f = formula(self.target, self.k)
+        return {"name": self.name, "target": self.target, "k": self.k, "n": len(self.x),
+                "noise_std": self.noise_std, "seed": self.seed,
+                "text": f"y = {f} + N(0, {self.noise_std:g}^2) at {len(self.x)} points x = "
+                        f"linspace(-pi, pi, {len(self.x)}) (data seed {self.seed})"}
+
+
+def from_description(d: dict | str) -> Dataset:
+    """The dataset a results file was trained on (its config["data"]); a bare name means the seed data."""
+    if isinstance(d, str):
+        return make_dataset()
+    return make_dataset(d["target"], d["k"], d["n"], d["noise_std"], seed=d["seed"])
 
 
 def make_dataset(target: str = "sin", k: float = 1.0, n: int = 200, noise_std: float = 0.1,
@@ -71,7 +99,7 @@ def make_dataset(target: str = "sin", k: float = 1.0, n: int = 200, noise_std: f
     name = target if k == 1 else f"{target}({k:g}x)"
     col = lambda t: t.unsqueeze(1)  # noqa: E731
     return Dataset(col(x), col(y), col(y_clean), col(x_test), col(f(x_test)), col(x_wide), col(f(x_wide)),
-                   noise_std, name)
+                   noise_std, name, target, float(k), seed)
 
 
 def on_training_interval(x):

@@ -1,16 +1,20 @@
-"""How a training run ended, decided by explicit rules on its logged curves (chapter 4).
+"""How a training run ended, decided by explicit rules on its logged curves: one definition used
+everywhere in the book (chapter 4 introduces it).
 
 Rules, checked in this order for each run:
 
 1. diverged: the loss turned non-finite (the epoch is recorded), or the run ended with a loss more
-   than 10 times the best constant predictor's (exploded without overflowing);
-2. dead layer: some hidden layer has every unit off (on for no input) at the end: the output no
-   longer depends on the input below that layer (units died, or saturated);
-3. plateau: the final loss is no better than 0.9 x the best constant's;
+   than 10 times the best constant predictor's (it exploded without overflowing);
+2. collapsed: the final loss is no better than 0.9 x the best constant's *and* some hidden layer is
+   frozen: every unit of it saturated, |phi'| < 1% of its maximum for every input (for ReLU: dead),
+   so the layers below it receive at most 1% of their gradient per unit and the output is stuck;
+3. plateau: the final loss is no better than 0.9 x the best constant's, with no frozen layer
+   (gradients still reach every layer; the run may leave the plateau later);
 4. converged: the final loss is within 2x the best any learning rate reached for this activation
    (median over seeds) -- a good fit by that activation's own standard;
-5. oscillating: the loss still moves by more than 10% (std / mean over the last 50 epochs);
-6. stalled: it settled, but above 2x that best.
+5. oscillating: over the last 50 epochs the loss went up, in total, by more than 10% of its final value;
+6. slow: it is still falling: over the last 50 epochs it dropped by more than 10%;
+7. stalled: it settled, but above 2x that best.
 
 "Final loss" is the median of the last 10 epochs' losses, so that one late spike does not decide.
 """
@@ -20,56 +24,81 @@ import warnings
 
 import numpy as np
 
-MODES = ("converged", "stalled", "oscillating", "plateau", "dead layer", "diverged")
-SHORT = {"converged": "ok", "stalled": "stall", "oscillating": "osc", "plateau": "plat",
-         "dead layer": "dead", "diverged": "div"}
+MODES = ("converged", "slow", "stalled", "oscillating", "plateau", "collapsed", "diverged")
+SHORT = {"converged": "ok", "slow": "slow", "stalled": "stall", "oscillating": "osc", "plateau": "plat",
+         "collapsed": "coll", "diverged": "div"}
 EXPLODED = 10.0        # x the best constant's loss
 PLATEAU = 0.9          # x the best constant's loss
 GOOD = 2.0             # x the activation's best final loss
-WIGGLE = 0.1           # std / mean of the last 50 epochs
+MOVES = 0.1            # of the final loss, over the last 50 epochs: rises (oscillating), net drop (slow)
 
 
 def final_loss(loss: np.ndarray) -> np.ndarray:
     """Median of the last 10 epochs' losses (NaN where the run diverged)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmedian(loss[..., -10:], axis=-1) if loss.shape[-1] else loss[..., 0]
+        return np.nanmedian(loss[..., -10:], axis=-1)
 
 
-def classify(loss: np.ndarray, diverged_epoch: np.ndarray, layer_off_max: np.ndarray, constant: float,
+def classify(loss: np.ndarray, diverged_epoch: np.ndarray, frozen: np.ndarray, constant: float,
              best: np.ndarray | float) -> np.ndarray:
-    """Mode index (into MODES) per run. loss [..., epoch]; diverged_epoch, layer_off_max (the largest
-    fraction of units off in any hidden layer, at the end) [...]; best: broadcastable to [...]."""
+    """Mode index (into MODES) per run. loss [..., epoch]; diverged_epoch, frozen (some layer has
+    every unit saturated at the end) [...]; best: broadcastable to [...]."""
     final = final_loss(loss)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        tail = loss[..., -50:]
-        wiggle = np.nanstd(tail, -1) / np.nanmean(tail, -1)
+    tail = loss[..., -50:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rises = np.clip(np.diff(tail, axis=-1), 0, None).sum(-1) / final
+        drop = (tail[..., 0] - tail[..., -1]) / final
     mode = np.full(final.shape, MODES.index("stalled"))
-    settled = wiggle <= WIGGLE
-    mode[~settled] = MODES.index("oscillating")
+    mode[drop > MOVES] = MODES.index("slow")
+    mode[rises > MOVES] = MODES.index("oscillating")
     mode[final <= GOOD * np.asarray(best)] = MODES.index("converged")
-    mode[final >= PLATEAU * constant] = MODES.index("plateau")
-    mode[layer_off_max >= 1.0] = MODES.index("dead layer")
-    mode[(diverged_epoch >= 0) | ~np.isfinite(final) | (final > EXPLODED * constant)] = MODES.index("diverged")
+    flat = final >= PLATEAU * constant
+    mode[flat] = MODES.index("plateau")
+    mode[flat & frozen] = MODES.index("collapsed")
+    mode[exploded(final, diverged_epoch, constant)] = MODES.index("diverged")
     return mode
 
 
-def best_per_activation(loss: np.ndarray, axis_lr: int, axis_seed: int) -> np.ndarray:
+def exploded(final: np.ndarray, diverged_epoch: np.ndarray, constant: float) -> np.ndarray:
+    """Rule 1: non-finite at some epoch, or ended above 10x the best constant's loss."""
+    with np.errstate(invalid="ignore"):
+        return (np.asarray(diverged_epoch) >= 0) | ~np.isfinite(final) | (final > EXPLODED * constant)
+
+
+def frozen_layers(res) -> np.ndarray:
+    """[...]: whether some hidden layer of the run has every unit saturated at the end."""
+    sat = res["unit_states"][..., -1, :, res.coords["unit_state"].index("saturated")]   # [..., layer]
+    with np.errstate(invalid="ignore"):
+        return np.nan_to_num(sat, nan=0.0).max(-1) >= 1.0
+
+
+def diverged(res) -> np.ndarray:
+    """Rule 1 for every run of a results file (one definition of "diverged" for the whole book)."""
+    return exploded(final_loss(res["loss"]), res["diverged_epoch"], res.meta["config"]["landmarks"]["constant"])
+
+
+def finite(values: np.ndarray, res) -> np.ndarray:
+    """values per run with the diverged runs (rule 1) set to NaN, for helpers.stats to count."""
+    out = np.array(values, dtype=float, copy=True)
+    out[np.broadcast_to(diverged(res), out.shape)] = np.nan
+    return out
+
+
+def best_per_activation(loss: np.ndarray, axis_lr: int | None, axis_seed: int) -> np.ndarray:
     """The lowest (over learning rates) median-over-seeds final loss, kept broadcastable."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         med = np.nanmedian(final_loss(loss), axis=axis_seed, keepdims=True)
-        return np.nanmin(med, axis=axis_lr, keepdims=True)
+        return med if axis_lr is None else np.nanmin(med, axis=axis_lr, keepdims=True)
 
 
 def modes_of(res) -> np.ndarray:
-    """Modes of every run of a grid result with dims (..., activation, lr, seed, ...)."""
+    """Modes of every run of a grid result with dims (..., activation, [lr,] seed, ...)."""
     dims = res.dims["loss"]
-    off = res["unit_states"][..., -1, :, res.coords["unit_state"].index("off")].max(-1) \
-        if "unit_states" in res.arrays else res["layer_off_max"][..., -1]
-    best = best_per_activation(res["loss"], dims.index("lr"), dims.index("seed"))
-    return classify(res["loss"], res["diverged_epoch"], off, res.meta["config"]["landmarks"]["constant"], best)
+    best = best_per_activation(res["loss"], dims.index("lr") if "lr" in dims else None, dims.index("seed"))
+    return classify(res["loss"], res["diverged_epoch"], frozen_layers(res),
+                    res.meta["config"]["landmarks"]["constant"], best)
 
 
 def majority(modes: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
@@ -105,7 +134,7 @@ def converged_lrs(res) -> dict[str, np.ndarray]:
 
 def mode_table(res) -> tuple[list[str], list[list[str]]]:
     """Header and rows (activation x learning rate) of the majority mode and its count over seeds,
-    e.g. "ok 3/3", for helpers.report.text_table."""
+    e.g. "ok 9/10", for helpers.tables."""
     maj, cnt = majority(modes_of(res))
     seeds = len(res.coords["seed"])
     rows = [[name] + [f"{SHORT[MODES[maj[a, i]]]} {cnt[a, i]}/{seeds}" for i in range(len(res.coords["lr"]))]

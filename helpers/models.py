@@ -50,17 +50,18 @@ def init_params(seed: int, depth: int, width: int, init: str = "torch_default",
     gen = torch.Generator().manual_seed(int(seed))
     params = []
     for fan_in, fan_out in layer_sizes(depth, width):
-        # drawn in float32 whatever `dtype` is, so float32 and float64 models start identical
-        w = torch.empty(fan_out, fan_in)  # nn.Linear's [out, in] layout
-        b = torch.zeros(fan_out)
+        # Drawn the same whatever `dtype` is, so float32 and float64 models start identical; uniform
+        # draws in float32 as nn.Linear does, normal ones in float64, because torch's float32 normal_
+        # has a vectorised code path whose last bits differ from one CPU to another.
+        b = torch.zeros(fan_out, dtype=torch.float64)
         if init == "torch_default":
             bound = 1 / math.sqrt(fan_in)
-            w.uniform_(-bound, bound, generator=gen)
-            b.uniform_(-bound, bound, generator=gen)
+            w = torch.empty(fan_out, fan_in).uniform_(-bound, bound, generator=gen)  # nn.Linear's [out, in]
+            b = torch.empty(fan_out).uniform_(-bound, bound, generator=gen)
         else:
             var = 2 / (fan_in + fan_out) if init == "xavier" else 2 / fan_in
-            w.normal_(0, math.sqrt(var), generator=gen)
-        params.append(((weight_scale * w).T.contiguous().to(dtype), b.to(dtype)))
+            w = torch.empty(fan_out, fan_in, dtype=torch.float64).normal_(0, math.sqrt(var), generator=gen)
+        params.append(((weight_scale * w.double()).T.contiguous().to(dtype), b.to(dtype)))
     return params
 
 
@@ -111,14 +112,14 @@ class StackedMLP:
     same activation form a run that one kernel call handles.
     """
 
-    def __init__(self, activation_names: list[str], flat: Tensor, depth: int, width: int):
+    def __init__(self, activation_names: list[str], flat: Tensor, depth: int, width: int, copy: bool = True):
         self.acts = [activations.get(a) for a in activation_names]
         self.M, self.depth, self.width = len(self.acts), depth, width
         self.shapes = layer_sizes(depth, width)
         if flat.shape != (self.M, sum(fi * fo + fo for fi, fo in self.shapes)):
             raise ValueError(f"flat parameters of shape {tuple(flat.shape)} do not fit {self.M} "
                              f"models of depth {depth} and width {width}")
-        self.flat = flat.detach().clone()
+        self.flat = flat.detach().clone() if copy else flat.detach()  # copy=False: share the parameters
         self.grad = torch.zeros_like(self.flat)
         self.weights, self.biases = [], []
         offset = 0
@@ -135,14 +136,36 @@ class StackedMLP:
         self.runs = [(self.acts[s], s, e) for s, e in zip(starts, starts[1:] + [self.M])]
         self._run_sizes = [e - s for _, s, e in self.runs]
 
+    def models(self, start: int, stop: int) -> "StackedMLP":
+        """Models start..stop-1 as a StackedMLP sharing these parameters (no copy)."""
+        return StackedMLP([a.name for a in self.acts[start:stop]], self.flat[start:stop], self.depth, self.width,
+                          copy=False)
+
+    def chunks(self, n_inputs: int, elements: int = 400_000):
+        """(start, stop, models) in chunks whose activations on n_inputs inputs stay near `elements`
+        numbers per layer, so that probes on a dense grid never hold all models' activations at once."""
+        size = max(1, elements // (self.width * n_inputs))
+        for s in range(0, self.M, size):
+            yield s, min(s + size, self.M), self.models(s, min(s + size, self.M))
+
+    def runs_within(self, start: int, stop: int) -> list[tuple]:
+        """The activation runs (act, s, e) that models start..stop-1 contain, relative to start."""
+        return [(act, max(s, start) - start, min(e, stop) - start) for act, s, e in self.runs
+                if s < stop and e > start]
+
     @classmethod
     def from_seeds(cls, activation_names: list[str], seeds: list[int], depth: int, width: int,
                    init: str = "torch_default", device: str | torch.device = "cpu",
-                   dtype: torch.dtype = torch.float32, weight_scale: float = 1.0) -> "StackedMLP":
-        """Model m gets activation_names[m] and the initial weights of seeds[m]."""
-        cache: dict[int, Tensor] = {}
-        rows = [cache.setdefault(s, flatten(init_params(s, depth, width, init, weight_scale=weight_scale)))
-                for s in seeds]
+                   dtype: torch.dtype = torch.float32, weight_scale: float | list[float] = 1.0) -> "StackedMLP":
+        """Model m gets activation_names[m] and the initial weights of seeds[m] (every weight times
+        weight_scale, or times weight_scale[m])."""
+        scales = weight_scale if isinstance(weight_scale, (list, tuple)) else [weight_scale] * len(seeds)
+        cache: dict[tuple, Tensor] = {}
+        rows = []
+        for s, k in zip(seeds, scales):
+            if (s, k) not in cache:
+                cache[s, k] = flatten(init_params(s, depth, width, init, weight_scale=k))
+            rows.append(cache[s, k])
         return cls(activation_names, torch.stack(rows).to(device=device, dtype=dtype), depth, width)
 
     @classmethod
@@ -164,6 +187,11 @@ class StackedMLP:
         """phi applied to [M, ...], each model with its own activation."""
         if len(self.runs) == 1:
             return self.runs[0][0].fn(h)
+        if not (torch.is_grad_enabled() and h.requires_grad):  # no graph: each run in place, no copies
+            out = torch.empty_like(h)
+            for act, s, e in self.runs:
+                act.into(h[s:e], out[s:e])
+            return out
         # split, not slicing: split's backward is one cat, a slice's allocates a full-size zero grad
         parts = h.split(self._run_sizes)
         return torch.cat([act.fn(part) for (act, _, _), part in zip(self.runs, parts)])

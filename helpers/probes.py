@@ -19,6 +19,7 @@ from .models import StackedMLP
 UNIT_STATES = ("active", "dead", "saturated", "off")
 ON_THRESHOLD = 0.25          # a unit is "on" at x if |phi'(h(x))| >= 25% of max |phi'|
 SATURATION_THRESHOLD = 0.01  # ... "saturated" if |phi'(h(x))| < 1% of max |phi'| for every x
+VALUE_ZERO = 1e-3            # an activation value counts as zero if |a| < 0.1% of the layer's largest |a|
 
 
 def per_model_mse(out: Tensor, y: Tensor) -> Tensor:
@@ -45,9 +46,14 @@ def layer_gradients(net: StackedMLP, x: Tensor, y: Tensor) -> tuple[Tensor, Tens
 
 
 @torch.no_grad()
+def forward(net: StackedMLP, x: Tensor, keep: bool = True) -> tuple[Tensor, list[Tensor]]:
+    """(outputs [M, N, 1], pre-activations h_l [M, N, width] for l = 1..L if keep), no graph."""
+    return net(x, keep=keep)
+
+
 def pre_activations(net: StackedMLP, x: Tensor) -> list[Tensor]:
     """h_l [M, N, width] for l = 1..L."""
-    return net(x, keep=True)[1]
+    return forward(net, x)[1]
 
 
 def relative_slope(act, h: Tensor) -> Tensor:
@@ -60,45 +66,26 @@ def is_on(act, h: Tensor) -> Tensor:
     return relative_slope(act, h) >= ON_THRESHOLD
 
 
-def on_interval(act) -> tuple[float, float]:
-    """The pre-activations at which a unit is on, as (low, high) (+-inf where unbounded); every
-    activation here has a single such interval, which this checks on a fine grid."""
-    h = torch.linspace(-20, 20, 400_001, dtype=torch.float64)
-    on = is_on(act, h)
-    idx = on.nonzero()[:, 0]
-    if len(idx) != int(idx[-1] - idx[0]) + 1:
-        raise ValueError(f"{act.name}: the on-set is not one interval")
-    lo, hi = float(h[idx[0]]), float(h[idx[-1]])
-    return (-math.inf if idx[0] == 0 else lo, math.inf if idx[-1] == len(h) - 1 else hi)
-
-
 @torch.no_grad()
-def flat_mass(net: StackedMLP, x_grid: Tensor) -> Tensor:
-    """[M, L]: the fraction of (input, unit) pairs of each layer sitting where phi' ~ 0, i.e.
-    |phi'(h)| < SATURATION_THRESHOLD of its max (the flat part of the activation)."""
-    rows = []
-    for h in pre_activations(net, x_grid):
-        rows.append(torch.cat([(relative_slope(act, h[s:e]) < SATURATION_THRESHOLD).double().mean(dim=(1, 2))
-                               for act, s, e in net.runs]))
-    return torch.stack(rows, 1)
+def unit_states(net: StackedMLP, x_grid: Tensor, pre: list[Tensor] | None = None) -> tuple[Tensor, Tensor, Tensor]:
+    """Per layer, measured on the inputs x_grid (pre: their pre-activations, if already computed):
 
-
-@torch.no_grad()
-def unit_states(net: StackedMLP, x_grid: Tensor) -> tuple[Tensor, Tensor]:
-    """Fractions [M, L, 4] per layer (see UNIT_STATES) and per unit [M, L, width] the fraction of
-    inputs at which it is on, measured on the inputs x_grid:
-
+    fractions [M, L, 4] (see UNIT_STATES):
     - active: fraction of (input, unit) pairs where the unit is on: |phi'(h)| >= 25% of its max,
       i.e. it passes at least a quarter of its best gain (ReLU, Leaky ReLU: h > 0; GELU: h > -0.28;
       sigmoid: |h| < 2.63; tanh: |h| < 1.32; identity: always);
     - dead: fraction of units with phi'(h(x)) == 0 exactly for every grid input;
     - saturated: fraction of units with |phi'| < 1% of its max for every grid input (dead included);
-    - off: fraction of units that are on for no grid input (dead, or "nearly dead" like a Leaky
-      ReLU unit negative everywhere, which still passes 1% of the gradient).
-    Derivatives are evaluated in float64 so float32 rounding cannot fake a zero.
+    - off: fraction of units that are on for no grid input (dead, saturated, or a Leaky ReLU unit
+      negative everywhere, which still passes 1% of the gradient);
+    per_unit [M, L, width]: the fraction of inputs at which each unit is on;
+    value_zero [M, L]: sparsity of the activation *values*, the share of (input, unit) pairs with
+    |a| < VALUE_ZERO x the layer's largest |a| (a ReLU unit at h < 0 is zero; a sigmoid unit stuck at
+    a = 1 is off, yet its value is not zero).
+    Derivatives are evaluated in float64 so that rounding cannot fake a zero.
     """
-    fractions, per_unit = [], []
-    for h in pre_activations(net, x_grid):
+    fractions, per_unit, zero = [], [], []
+    for h in (pre_activations(net, x_grid) if pre is None else pre):
         rows, units = [], []
         for act, s, e in net.runs:
             d = relative_slope(act, h[s:e])  # [m, N, width]
@@ -108,9 +95,11 @@ def unit_states(net: StackedMLP, x_grid: Tensor) -> tuple[Tensor, Tensor]:
                                      (d == 0).all(1).double().mean(1),
                                      (d < SATURATION_THRESHOLD).all(1).double().mean(1),
                                      (~on).all(1).double().mean(1)], 1))
+        a = net.activate(h).abs().flatten(1)                      # [M, N * width]
+        zero.append((a < VALUE_ZERO * a.max(1, keepdim=True).values).double().mean(1))
         fractions.append(torch.cat(rows))
         per_unit.append(torch.cat(units))
-    return torch.stack(fractions, 1), torch.stack(per_unit, 1)
+    return torch.stack(fractions, 1), torch.stack(per_unit, 1), torch.stack(zero, 1)
 
 
 def sharpness(net: StackedMLP, x: Tensor, y: Tensor, iters: int = 50, seed: int = 0) -> Tensor:

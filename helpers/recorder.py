@@ -1,6 +1,6 @@
 """What a training run records: curves and probes of M models, with the meaning of every array.
 
-Both training paths (helpers.train.train_loop and helpers.batched) feed one Recorder, so their logs
+Both training paths (helpers.loop.train_loop and helpers.batched) feed one Recorder, so their logs
 have the same names, shapes and documentation.
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ from .data import Dataset
 from .models import StackedMLP
 from .store import Results
 
-if TYPE_CHECKING:   # a type hint only: helpers.train imports this module
-    from .train import TrainConfig
+if TYPE_CHECKING:   # a type hint only
+    from .config import TrainConfig
 
 
 class Recorder:
@@ -40,6 +40,9 @@ class Recorder:
                         "active / dead / saturated / off fractions of layer l on the dense grid"),
         "unit_active": (("state_epoch", "layer", "unit"), "fraction",
                         "per unit: the fraction of the dense grid's inputs at which it is on (0: off)"),
+        "value_zero": (("state_epoch", "layer"), "fraction",
+                       "sparsity of the activation values: share of (input, unit) pairs with |a| < 1e-3 "
+                       "of the layer's largest |a|"),
         "hidden": (("record_epoch", "probe_layer", "x_hidden", "unit"), "a = phi(h)",
                    "hidden activations of the probe layers on a 100-point grid"),
         "hidden_pre": (("record_epoch", "probe_layer", "x_hidden", "unit"), "h",
@@ -51,8 +54,11 @@ class Recorder:
         "final_params": (("param",), "-", "final weights, models.flatten order (NaN: diverged)"),
     }
 
-    def __init__(self, cfg: TrainConfig, data: Dataset, M: int, depth: int, width: int):
-        self.cfg, self.data = cfg, data
+    def __init__(self, cfg: TrainConfig, data: Dataset, M: int, depth: int, width: int,
+                 probe_gradients: bool = True):
+        """probe_gradients: measure the gradient probes here (by autograd); False when the training
+        loop hands them in from its own full-batch backward pass (gradients, first_step_from)."""
+        self.cfg, self.data, self.probe_gradients = cfg, data, probe_gradients
         every = tuple(range(cfg.grad_every, cfg.epochs + 1, cfg.grad_every)) if cfg.grad_every else ()
         self.rec_epochs, self.grad_epochs = cfg.when(cfg.record_epochs), cfg.when(cfg.grad_epochs + every)
         every = tuple(range(cfg.states_every, cfg.epochs + 1, cfg.states_every)) if cfg.states_every else ()
@@ -69,6 +75,7 @@ class Recorder:
             "grad_w_steps": nan(M, cfg.first_steps, depth), "grad_h_steps": nan(M, cfg.first_steps, depth),
             "unit_states": nan(M, S, depth, len(probes.UNIT_STATES)),
             "unit_active": nan(M, S, depth, width, dtype=np.float32),
+            "value_zero": nan(M, S, depth),
             "hidden": nan(M, R, P, len(self.x_hidden), width, dtype=np.float32),
             "hidden_pre": nan(M, R, P, len(self.x_hidden), width, dtype=np.float32),
             "pred": nan(M, R, len(data.x_wide), dtype=np.float32),  # both for plots: float32 is plenty
@@ -85,16 +92,34 @@ class Recorder:
                 "x_hidden": self.x_hidden[:, 0].double().cpu().tolist(),
                 "x_wide": self.data.x_wide[:, 0].double().cpu().tolist()}
 
-    def _put(self, key: str, index: tuple, value: torch.Tensor, alive: torch.Tensor) -> None:
+    def _put(self, key: str, index: tuple, value: torch.Tensor, alive: torch.Tensor,
+             models: tuple[int, int] | None = None) -> None:
+        """Store value [models, ...] at out[key][models, *index]; models (start, stop): a chunk."""
+        s, e = models or (0, len(alive))
         v = value.detach().double().cpu().numpy()
-        v[~alive.cpu().numpy()] = np.nan  # a diverged model's probes are not measurements
-        self.out[key][(slice(None),) + index] = v
+        v[~alive[s:e].cpu().numpy()] = np.nan  # a diverged model's probes are not measurements
+        self.out[key][(slice(s, e),) + index] = v
+
+    def wants_gradients(self, epoch: int) -> bool:
+        return epoch in self.grad_epochs
+
+    def gradients(self, epoch: int, grad_w: torch.Tensor, grad_h: torch.Tensor, alive) -> None:
+        """The full-batch gradient probes after `epoch`, measured by the caller."""
+        if epoch in self.grad_epochs:
+            i = self.grad_epochs.index(epoch)
+            self._put("grad_w", (i,), grad_w, alive)
+            self._put("grad_h", (i,), grad_h, alive)
+
+    def first_step_from(self, step: int, grad_w, grad_h, alive) -> None:
+        """The probes of training step `step` (0-based), measured by the caller."""
+        if step < self.cfg.first_steps:
+            self._put("grad_w_steps", (step,), grad_w, alive)
+            self._put("grad_h_steps", (step,), grad_h, alive)
 
     def first_step(self, step: int, net: StackedMLP, xb, yb, alive) -> None:
+        """The probes of training step `step` on its batch, measured here by autograd."""
         if step < self.cfg.first_steps:
-            gw, gh = probes.layer_gradients(net, xb, yb)
-            self._put("grad_w_steps", (step,), gw, alive)
-            self._put("grad_h_steps", (step,), gh, alive)
+            self.first_step_from(step, *probes.layer_gradients(net, xb, yb), alive)
 
     def tracks_update(self, epoch: int) -> bool:
         """Whether the first step of this epoch is measured (record_update)."""
@@ -107,35 +132,35 @@ class Recorder:
                              for a, b in zip(after, prior)], 1)
         self._put("update_ratio", (self.grad_epochs.index(epoch),), ratio, alive)
 
-    def epoch(self, epoch: int, net: StackedMLP, alive) -> None:
-        """Probes due at the end of `epoch` (epoch 0: before training)."""
+    def epoch(self, epoch: int, net: StackedMLP, alive) -> torch.Tensor | None:
+        """Probes due at the end of `epoch` (epoch 0: before training); returns the test MSE [M]
+        against the clean function on the dense grid if it is due at this epoch, else None."""
         d = self.data
-        if epoch in self.grad_epochs:
-            gw, gh = probes.layer_gradients(net, d.x, d.y)
-            i = self.grad_epochs.index(epoch)
-            self._put("grad_w", (i,), gw, alive)
-            self._put("grad_h", (i,), gh, alive)
-        if epoch in self.state_epochs:
-            i = self.state_epochs.index(epoch)
-            fractions, per_unit = probes.unit_states(net, d.x_test)
-            self._put("unit_states", (i,), fractions, alive)
-            self._put("unit_active", (i,), per_unit, alive)
+        if self.probe_gradients and epoch in self.grad_epochs:
+            self.gradients(epoch, *probes.layer_gradients(net, d.x, d.y), alive)
+        test_due, states_due = epoch in self.test_epochs, epoch in self.state_epochs
+        test = torch.empty(net.M, dtype=d.x.dtype, device=d.x.device) if test_due else None
+        if test_due or states_due:  # one forward pass on the dense grid serves both, a chunk at a time
+            i = self.state_epochs.index(epoch) if states_due else None
+            for s, e, part in net.chunks(len(d.x_test)):
+                out, pre = probes.forward(part, d.x_test, keep=states_due)
+                if test_due:
+                    test[s:e] = probes.per_model_mse(out, d.y_test)
+                if states_due:
+                    fractions, per_unit, zero = probes.unit_states(part, d.x_test, pre)
+                    self._put("unit_states", (i,), fractions, alive, (s, e))
+                    self._put("unit_active", (i,), per_unit, alive, (s, e))
+                    self._put("value_zero", (i,), zero, alive, (s, e))
         if epoch in self.rec_epochs:
             i = self.rec_epochs.index(epoch)
-            if self.layers:
-                pre = probes.pre_activations(net, self.x_hidden)
-                self._put("hidden_pre", (i,), torch.stack([pre[l - 1] for l in self.layers], 1), alive)
-                self._put("hidden", (i,), torch.stack([net.activate(pre[l - 1]) for l in self.layers], 1),
-                          alive)
-            with torch.no_grad():
-                self._put("pred", (i,), net(d.x_wide)[0][..., 0], alive)
-
-    def test_mse(self, epoch: int, net: StackedMLP) -> torch.Tensor | None:
-        """Test MSE [M] against the clean function on the dense grid, if due at this epoch."""
-        if epoch not in self.test_epochs:
-            return None
-        with torch.no_grad():
-            return probes.per_model_mse(net(self.data.x_test)[0], self.data.y_test)
+            for s, e, part in net.chunks(len(d.x_wide)):
+                if self.layers:
+                    _, pre = probes.forward(part, self.x_hidden)
+                    self._put("hidden_pre", (i,), torch.stack([pre[l - 1] for l in self.layers], 1), alive, (s, e))
+                    self._put("hidden", (i,), torch.stack([part.activate(pre[l - 1]) for l in self.layers], 1),
+                              alive, (s, e))
+                self._put("pred", (i,), probes.forward(part, d.x_wide, keep=False)[0][..., 0], alive, (s, e))
+        return test
 
     def curves(self, epoch: int, loss: torch.Tensor, test_mse: torch.Tensor | None, alive) -> None:
         self._put("loss", (epoch - 1,), loss, alive)
@@ -146,10 +171,11 @@ class Recorder:
         self.out["diverged_epoch"][models.cpu().numpy()] = epoch
 
     def finish(self, net: StackedMLP, alive) -> Results:
-        with torch.no_grad():
-            self._put_final("final_train_mse", probes.per_model_mse(net(self.data.x)[0], self.data.y), alive)
-            self._put_final("final_test_mse", probes.per_model_mse(net(self.data.x_test)[0],
-                                                                   self.data.y_test), alive)
+        d = self.data
+        for key, x, y in (("final_train_mse", d.x, d.y), ("final_test_mse", d.x_test, d.y_test)):
+            mse = torch.cat([probes.per_model_mse(probes.forward(part, x, keep=False)[0], y)
+                             for _, _, part in net.chunks(len(x))])
+            self._put_final(key, mse, alive)
         self._put_final("final_params", net.flat.detach(), alive)  # models.flatten order
         docs = {k: {"units": u, "doc": doc} for k, (_, u, doc) in self.ARRAYS.items()}
         return Results(self.out, {k: ("model",) + self.ARRAYS[k][0] for k in self.out},

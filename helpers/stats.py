@@ -1,4 +1,15 @@
-"""Statistics over seeds, and numbers rounded to the precision the seeds' spread supports."""
+"""Statistics over seeds, and every number the book prints, rounded to the precision its spread over
+seeds supports: the one place these rules live (book/notation.md states them for readers).
+
+- mean ± sd: the sd (sample standard deviation over seeds) keeps one significant digit and the mean
+  is rounded to that digit: 0.0841, 0.0087 -> "0.084 ± 0.009"; 213, 46 -> "210 ± 50".
+- A spread far below the printed precision (at most DIGITS significant digits) is an upper bound:
+  "0.1902 (sd < 1e-4)", never "± 7e-09".
+- Quantities that vary over orders of magnitude (gradient ratios) are geometric means with a spread
+  factor: "2.5e-04 ×/÷ 1.3".
+- Diverged runs (NaN: the caller masks them by helpers.failure's rules) are counted, never averaged:
+  "0.0084 ± 0.0001 (1/5 diverged)", or "diverged (5/5)".
+"""
 from __future__ import annotations
 
 import math
@@ -6,56 +17,119 @@ import warnings
 
 import numpy as np
 
+DIGITS = 4  # the most significant digits any mean is printed with
 
-def mean_std(x: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard deviation over seeds, ignoring diverged (NaN) models."""
+
+class Text(str):
+    """A number as printed: a str whose repr is itself (glued into prose without quotes)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _e(x: float) -> str:
+    """1e-04 -> '1e-4', 2.5e+03 -> '2.5e3': short scientific notation."""
+    mant, exp = f"{x:.1e}".split("e") if x else ("0", "0")
+    mant = mant.rstrip("0").rstrip(".")
+    return f"{mant}e{int(exp)}"
+
+
+def mean_sd(x, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and sample standard deviation over seeds (axis), ignoring diverged (NaN) runs."""
+    x = np.asarray(x, dtype=float)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # every seed diverged: NaN, not a warning
-        return np.nanmean(x, axis=axis), np.nanstd(x, axis=axis)
+        warnings.simplefilter("ignore", RuntimeWarning)  # all diverged / one seed: NaN, not a warning
+        return np.nanmean(x, axis=axis), np.nanstd(x, axis=axis, ddof=1)
 
 
-def geo_mean(x: np.ndarray) -> float:
+def geo_mean(x) -> float:
     """Geometric mean of the finite positive entries (diverged runs are NaN and left out)."""
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x) & (x > 0)]
     return float(np.exp(np.log(x).mean())) if x.size else float("nan")
 
 
-def _round(mean: float, std: float) -> str:
-    """mean as text, kept to one place coarser than the std's leading digit."""
-    if std == 0 and float(mean).is_integer():
-        return f"{mean:.0f}"
-    top = math.floor(math.log10(abs(mean)))
-    last = min(math.floor(math.log10(max(std, abs(mean) * 1e-4))) + 1, top)  # the last place kept
-    if not 1e-3 <= abs(mean) < 1e4:
-        return f"{mean:.{max(top - last, 0)}e}"
-    if last > 0:  # e.g. 231 +- 50 -> 200
-        return f"{round(mean, -last):.0f}"
-    return f"{mean:.{-last}f}"
+def _places(mean: float, sd: float) -> int | None:
+    """The decimal place (10^p) the mean is rounded to; None when the sd is below the printed precision."""
+    top = math.floor(math.log10(abs(mean))) if mean else 0
+    floor_place = top - DIGITS + 1
+    if not sd or not math.isfinite(sd) or sd < 0.5 * 10.0 ** floor_place:
+        return None
+    sd1 = float(f"{sd:.1g}")
+    return max(math.floor(math.log10(sd1)), floor_place)
 
 
-def _std(std: float) -> str:
-    return f"{float(f'{std:.1g}'):g}"
+def _fmt(value: float, place: int) -> str:
+    """value rounded to 10^place, fixed-point for 1e-3 <= |value| < 1e4, else scientific."""
+    v = round(value, -place)
+    if v == 0 or 1e-3 <= abs(v) < 1e4:
+        return f"{v:.{max(0, -place)}f}"
+    sig = math.floor(math.log10(abs(v))) - place
+    mant, exp = f"{v:.{max(sig, 0)}e}".split("e")
+    return f"{mant}e{int(exp)}"
+
+
+def _diverged(x: np.ndarray) -> tuple[np.ndarray, str]:
+    bad = ~np.isfinite(x)
+    return x[~bad], (f" ({bad.sum()}/{x.size} diverged)" if bad.any() else "")
+
+
+def at_spread(values) -> Text:
+    """'mean ± sd' over seeds at the precision the spread supports (module docstring)."""
+    x = np.asarray(values, dtype=float).ravel()
+    ok, note = _diverged(x)
+    if not ok.size:
+        return Text(f"diverged ({x.size}/{x.size})")
+    mean = float(ok.mean())
+    if ok.size == 1:
+        return Text(f"{mean:.3g} (1 seed){note}")
+    if (ok == 0).all():
+        return Text(f"0 (every seed){note}")
+    sd = float(ok.std(ddof=1))
+    place = _places(mean, sd)
+    if place is None:
+        top = math.floor(math.log10(abs(mean)))
+        return Text(f"{_fmt(mean, top - DIGITS + 1)} (sd < {_e(10.0 ** (top - DIGITS + 1))}){note}")
+    m = _fmt(mean, place)
+    sd1 = float(f"{sd:.1g}")
+    sd_text = f"{sd1:.{max(0, -place)}f}" if "e" not in m and sd1 >= 1e-4 else _e(sd1)
+    return Text(f"{m} ± {sd_text}{note}")
 
 
 def rounded(values) -> float | int:
-    """Mean over seeds, rounded to the precision the seeds' spread supports (see at_spread)."""
-    mean, std = (float(v) for v in mean_std(np.asarray(values, dtype=float)))
-    if not math.isfinite(mean) or mean == 0:
-        return mean
-    text = _round(mean, std)
+    """The mean over seeds as at_spread prints it, as a number (for glue); NaN if every run diverged."""
+    text = at_spread(values).split(" ")[0]
+    if text == "diverged":
+        return float("nan")
     return int(text) if text.lstrip("-").isdigit() else float(text)
 
 
-def at_spread(values) -> str:
-    """'mean +- std' over seeds, the mean rounded one digit coarser than the std's leading digit:
-    the precision the seeds' spread supports (nbval checks these strings)."""
-    mean, std = (float(v) for v in mean_std(np.asarray(values, dtype=float)))
-    if not math.isfinite(mean):
-        return "diverged"
-    if mean == 0:
-        return f"0 +- {_std(std)}"
-    return f"{_round(mean, std)} +- {_std(std)}"
+def geo_spread(values) -> Text:
+    """Geometric mean ×/÷ geometric standard deviation over seeds, for quantities spanning decades:
+    two significant digits if the seeds agree within 30%, else one."""
+    x = np.asarray(values, dtype=float).ravel()
+    ok, note = _diverged(x)
+    ok = ok[ok > 0]
+    if not ok.size:
+        return Text(f"diverged ({x.size}/{x.size})" if note else "0")
+    logs = np.log(ok)
+    g, f = float(np.exp(logs.mean())), float(np.exp(logs.std(ddof=1))) if ok.size > 1 else 1.0
+    digits = 2 if f < 1.3 else 1
+    mant, exp = f"{g:.{digits - 1}e}".split("e")
+    factor = f"{f:.2g}" if f < 100 else _e(f)
+    return Text(f"{mant}e{int(exp)} ×/÷ {factor}{note}")
+
+
+def geo_rounded(values) -> float:
+    """The geometric mean as geo_spread prints it, as a number."""
+    text = geo_spread(values).split(" ")[0]
+    return float("nan") if text == "diverged" else float(text)
+
+
+def count(mask) -> Text:
+    """'k/n': how many seeds (runs) satisfy a condition."""
+    m = np.asarray(mask, dtype=bool).ravel()
+    return Text(f"{int(m.sum())}/{m.size}")
 
 
 def first_epoch_below(loss: np.ndarray, level: float) -> np.ndarray:

@@ -109,6 +109,15 @@ def save(results: Results, path: str | os.PathLike) -> Path:
     return path
 
 
+def read_meta(path: str | os.PathLike) -> dict:
+    """Only the metadata of a results file (cheap: the arrays are not read)."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return json.loads(str(z[_META_KEY]))
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, json.JSONDecodeError) as e:
+        raise ResultsFileError(f"{path} is not a readable results file ({type(e).__name__}: {e})") from None
+
+
 def load(path: str | os.PathLike) -> Results:
     """Read a file written by save(); any damage is a ResultsFileError naming the file."""
     path = Path(path)

@@ -26,7 +26,7 @@ from .models import check_init
 
 # A dense grid for Gaussian expectations: exact enough for kinked activations (ReLU), unlike
 # low-order Gauss-Hermite quadrature.
-_Z = np.linspace(-12.0, 12.0, 48_001)
+_Z = np.linspace(-12.0, 12.0, 48_000)  # an even count: no node at 0, where ReLU's derivative jumps
 _W = np.exp(-0.5 * _Z ** 2)
 _W /= _W.sum()
 
@@ -58,6 +58,10 @@ class MeanField:
     q: np.ndarray        # [L] pre-activation variance
     a2: np.ndarray       # [L] E[phi(h_l)^2], the mean squared activation
     gain: np.ndarray     # [L] g_l = sqrt(sigma_w^2 E[phi'(h_l)^2]), sigma_w^2 of layer l+1
+
+    def truncated(self, depth: int) -> "MeanField":
+        """The same recursion for a network of the first `depth` layers."""
+        return MeanField(self.q[:depth], self.a2[:depth], self.gain[:depth])
 
     def grad_h_ratio(self) -> float:
         """Predicted ||dL/dh_1|| / ||dL/dh_L|| = g_1 ... g_{L-1}."""
@@ -100,98 +104,127 @@ def mean_field(activation: str, depth: int = 10, width: int = 64, init: str = "t
     return MeanField(np.array(qs), np.array(a2s), np.array(gains))
 
 
-def critical_sigma_w2(activation: str, q: float = 1.0) -> float:
-    """The sigma_w^2 at which chi = sigma_w^2 E[phi'(h)^2] = 1 for h ~ N(0, q) (zero bias)."""
-    return 1.0 / gauss_mean(lambda h: activations.get(activation).derivative(h) ** 2, q)
+# ---- the fixed point and criticality (Poole et al. 2016, Schoenholz et al. 2017) -------------------
+
+def variance_map(activation: str, sigma_w2: float, sigma_b2: float = 0.0):
+    """q -> sigma_w^2 E[phi(h)^2] + sigma_b^2 for h ~ N(0, q): one layer of the forward recursion."""
+    act = activations.get(activation)
+    return lambda q: sigma_w2 * gauss_mean(lambda h: act.fn(h) ** 2, q) + sigma_b2
 
 
-def gain_table(names: list[str], depth: int = 10, width: int = 64,
-               inits: tuple[str, ...] = ("torch_default", "kaiming")) -> tuple[list[str], list[list[str]]]:
-    """Header and rows: per activation and init, the deep-layer q_L, E[phi'(h_L)^2], gain g_L and the
-    predicted layer-1 / layer-L ratio of ||dL/dh_l|| (for report.text_table)."""
+def _ratio(activation: str, sigma_w2: float, sigma_b2: float):
+    """r(q) = map(q) / q on arrays of q: fixed points are where r = 1."""
+    step = variance_map(activation, sigma_w2, sigma_b2)
+    return lambda qs: np.array([step(q) / q for q in np.atleast_1d(qs)])
+
+
+def fixed_point(activation: str, sigma_w2: float, sigma_b2: float = 0.0, q0: float = 1.0) -> float:
+    """q*, the variance that deep pre-activations settle at when the first layer's is q0: 0.0 when the
+    signal dies out, inf when it grows without bound (e.g. ReLU above sigma_w^2 = 2).
+
+    Not by iterating the map (near criticality it creeps, q ~ 1/l), but exactly: the fixed points are
+    the roots of r(q) = map(q)/q - 1, and the iteration from q0 moves to the nearest root in the
+    direction it starts in (down if r(q0) < 1, up if r(q0) > 1)."""
+    r = _ratio(activation, sigma_w2, sigma_b2)
+    grid = np.logspace(-10, 10, 161)
+    vals = r(grid) - 1
+    here = float(r(q0)[0] - 1)
+    if abs(here) < 1e-13:
+        return q0
+    down = here < 0
+    side = grid < q0 if down else grid > q0
+    g, v = grid[side], vals[side]
+    g, v = (g[::-1], v[::-1]) if down else (g, v)        # walk away from q0
+    g, v = np.concatenate([[q0], g]), np.concatenate([[here], v])
+    cross = np.nonzero(np.sign(v[1:]) != np.sign(v[:-1]))[0]
+    if not len(cross):
+        return 0.0 if down else math.inf
+    a, b = g[cross[0]], g[cross[0] + 1]
+    for _ in range(100):                                    # bisection on log q
+        m = math.sqrt(a * b)
+        if np.sign(r(m)[0] - 1) == np.sign(r(a)[0] - 1):
+            a = m
+        else:
+            b = m
+        if b / a < 1 + 1e-12 or a / b < 1 + 1e-12:
+            break
+    return math.sqrt(a * b)
+
+
+def chi(activation: str, sigma_w2: float, q: float) -> float:
+    """chi = sigma_w^2 E[phi'(h)^2], h ~ N(0, q): the factor by which one layer multiplies the squared
+    backpropagated signal (q = 0 and inf: the limits of tiny and of huge pre-activations)."""
+    act = activations.get(activation)
+    q = 1e-12 if q == 0 else 1e8 if math.isinf(q) else q
+    return sigma_w2 * gauss_mean(lambda h: act.derivative(h) ** 2, q)
+
+
+def chi_1(activation: str, sigma_w2: float, sigma_b2: float = 0.0, q0: float = 1.0) -> tuple[float, float]:
+    """(q*, chi_1): chi at the fixed point reached from q0, the per-layer factor deep in the network."""
+    q = fixed_point(activation, sigma_w2, sigma_b2, q0)
+    return q, chi(activation, sigma_w2, q)
+
+
+def depth_scale(chi1: float) -> float:
+    """xi = -1 / log chi_1: deep gradients change by a factor e every xi layers (inf at criticality)."""
+    return math.inf if chi1 == 1 else -1 / math.log(chi1)
+
+
+def critical_sigma_w2(activation: str, sigma_b2: float = 0.0, q0: float = 1.0) -> float:
+    """The sigma_w^2 at which chi_1 = 1 at the fixed point reached from q0 (zero bias by default): the
+    edge of chaos. Bisection on log sigma_w^2 (chi_1 grows with sigma_w^2 for every activation here).
+    Closed forms: identity, tanh, ELU 1 (q* = 0, phi'(0) = 1); ReLU 2 (any q).
+
+    NaN where no sigma_w^2 gives chi_1 = 1 from q0: for GELU and SiLU at zero bias the signal either
+    dies out (q* = 0, chi_1 = sigma_w^2 phi'(0)^2 = sigma_w^2/4 < 1) or grows without bound
+    (chi_1 = sigma_w^2 / 2 > 1), with a jump between the two (critical_jump finds where)."""
+    act = activations.get(activation)
+    if sigma_b2 == 0 and float(act.fn(torch.zeros(1, dtype=torch.float64))) == 0:
+        # q* = 0 is a fixed point; on its branch chi_1 = sigma_w^2 chi(1, q -> 0), so it is critical at
+        # exactly 1 / chi(1, 0), provided the signal from q0 still dies out just below that value
+        s = 1 / chi(activation, 1.0, 0.0)
+        if fixed_point(activation, s * (1 - 1e-6), 0.0, q0) == 0:
+            return s
+    lo, hi = critical_jump(activation, sigma_b2, q0)
+    c_lo, c_hi = chi_1(activation, lo, sigma_b2, q0)[1], chi_1(activation, hi, sigma_b2, q0)[1]
+    return math.sqrt(lo * hi) if c_hi - c_lo < 1e-6 else math.nan
+
+
+def edge_sigma_w2(activation: str) -> float:
+    """Each activation's edge of chaos at zero bias, from inputs of unit scale: critical_sigma_w2 where
+    it exists, else (GELU, SiLU) the sigma_w^2 where the signal jumps from dying out to exploding."""
+    c = critical_sigma_w2(activation)
+    return c if math.isfinite(c) else math.sqrt(math.prod(critical_jump(activation)))
+
+
+def critical_jump(activation: str, sigma_b2: float = 0.0, q0: float = 1.0,
+                  lo: float = 0.05, hi: float = 1e4) -> tuple[float, float]:
+    """A tight bracket (lo, hi) of sigma_w^2 around where chi_1 (from q0) passes 1, continuously or not."""
+    for _ in range(200):
+        mid = math.sqrt(lo * hi)
+        if chi_1(activation, mid, sigma_b2, q0)[1] < 1:
+            lo = mid
+        else:
+            hi = mid
+        if hi / lo < 1 + 1e-9:
+            break
+    return lo, hi
+
+
+def gain_table(names: list[str], inits: tuple[str, ...] = ("torch_default", "kaiming"),
+               width: int = 64) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: per activation and init, the fixed point q*, chi_1 there and the depth scale
+    xi = -1/log chi_1 of the deep layers (for tables.text_table)."""
     header = ["activation"]
     for init in inits:
-        header += [f"{init}: q_L", "E[phi'^2]", "gain g", f"ratio 1/{depth}"]
+        header += [f"{init}: q*", "chi_1", "xi"]
     rows = []
     for name in names:
         row = [name]
         for init in inits:
-            mf = mean_field(name, depth, width, init)
-            d2 = mf.gain[-1] ** 2 / sigma_w2(init, width)
-            row += [f"{mf.q[-1]:.3g}", f"{d2:.3f}", f"{mf.gain[-1]:.3f}", f"{mf.grad_h_ratio():.1e}"]
+            vw, vb = weight_variance(init, width, width)
+            q, c = chi_1(name, width * vw, vb)
+            xi = depth_scale(c)
+            row += [f"{q:.3g}", f"{c:.3f}", "inf" if math.isinf(xi) else f"{xi:.3g}"]
         rows.append(row)
     return header, rows
-
-
-# ---- dead units --------------------------------------------------------------------------------
-
-def p_dead_first_layer(x_max: float = math.pi) -> float:
-    """P(a first-layer ReLU unit is dead on [-x_max, x_max]) under PyTorch's default init.
-
-    With fan_in 1, w and b are U(-1, 1); h = w x + b is <= 0 on the whole interval iff
-    b <= -x_max |w|, a region of area 1/x_max (x_max >= 1) of the square's 4: P = 1/(4 x_max)."""
-    return 1 / (4 * x_max) if x_max >= 1 else (2 - x_max) / 4
-
-
-def p_dead_first_layer_mc(samples: int = 1_000_000, x_max: float = math.pi, seed: int = 0) -> float:
-    """Monte Carlo check of p_dead_first_layer: draw (w, b) ~ U(-1, 1)^2 and test h = w x + b <= 0
-    at both ends of the interval (h is linear in x, so its maximum sits at an end)."""
-    rng = np.random.default_rng(seed)
-    w, b = rng.uniform(-1, 1, samples), rng.uniform(-1, 1, samples)
-    return float(((w * x_max + b <= 0) & (-w * x_max + b <= 0)).mean())
-
-
-def relu_kernels(depth: int = 10, width: int = 64, init: str = "torch_default",
-                 x: np.ndarray | None = None) -> list[np.ndarray]:
-    """Infinite-width covariance K_l(x, x') = E[h_l(x) h_l(x')] of a ReLU network's pre-activations
-    over random weights, layers 1..depth, on the inputs x (the arc-cosine kernel recursion):
-    K_{l+1} = sigma_w^2 E[relu(u) relu(v)] + sigma_b^2, (u, v) ~ N(0, K_l restricted to x, x')."""
-    x = np.linspace(-math.pi, math.pi, 101) if x is None else np.asarray(x, dtype=float)
-    vw1, vb1 = weight_variance(init, 1, width)
-    vw, vb = weight_variance(init, width, width)
-    K = vw1 * np.outer(x, x) + vb1
-    out = [K]
-    for _ in range(depth - 1):
-        d = np.sqrt(np.clip(np.diag(K), 1e-300, None))
-        cos = np.clip(K / np.outer(d, d), -1.0, 1.0)
-        theta = np.arccos(cos)
-        K = width * vw * np.outer(d, d) * (np.sin(theta) + (math.pi - theta) * cos) / (2 * math.pi) + vb
-        out.append(K)
-    return out
-
-
-def p_nowhere_positive(K: np.ndarray, samples: int = 20_000, seed: int = 0) -> float:
-    """P(h(x) <= 0 at every x) for a Gaussian process h ~ N(0, K), by sampling it (seeded).
-
-    K is often nearly singular; the tolerance keeps rounding noise (relative 1e-6) at points where
-    h is exactly 0 (x = 0 in a zero-bias network) from counting as positive."""
-    vals, vecs = np.linalg.eigh(K)
-    root = vecs * np.sqrt(np.clip(vals, 0.0, None))
-    z = np.random.default_rng(seed).standard_normal((K.shape[0], samples))
-    tol = 1e-6 * math.sqrt(max(float(np.diag(K).max()), 1e-300))
-    return float(((root @ z) <= tol).all(axis=0).mean())
-
-
-def relu_dead_profile(depth: int = 10, width: int = 64, init: str = "torch_default",
-                      x_max: float = math.pi) -> np.ndarray:
-    """Predicted fraction of dead ReLU units per layer at initialisation (layers 1..depth).
-
-    A unit of layer l is dead iff h_l(x) <= 0 on the whole input interval. At infinite width, h_l is
-    a Gaussian process over x with the kernel of relu_kernels; its probability of staying <= 0
-    everywhere is sampled. Layer 1 (h = w x + b, not Gaussian) uses the exact result under the
-    default init (p_dead_first_layer) and 0 for zero-bias inits (x takes both signs)."""
-    x = np.linspace(-x_max, x_max, 101)
-    first = p_dead_first_layer(x_max) if init == "torch_default" else 0.0
-    return np.array([first] + [p_nowhere_positive(K) for K in relu_kernels(depth, width, init, x)[1:]])
-
-
-def p_point_dead(width: int, depth: int) -> float:
-    """P(a zero-bias ReLU network's representation of one input x != 0 is all zero after `depth`
-    layers of `width` units), for weights from any symmetric continuous distribution.
-
-    Given a non-zero, non-negative input, each unit's pre-activation is symmetric about 0, so all
-    `width` units are off with probability 2^-width, independently from layer to layer; a zero
-    representation stays zero. Hence 1 - (1 - 2^-width)^depth. A network that is born dead
-    (constant on an interval around 0) has lost both x > 0 and x < 0, so this bounds that
-    probability from above; both tend to 1 with depth (Lu et al. 2019)."""
-    return -math.expm1(depth * math.log1p(-(2.0 ** -width)))  # accurate also when tiny

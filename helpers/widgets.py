@@ -1,9 +1,8 @@
-"""Live explorers (ipywidgets, need a kernel) and the computations behind every explorer.
-
-Notebook call sites are one line (`widgets.explore()`, `widgets.explore_dynamics(res)`); the
-callbacks live here and are plain functions that tests call directly. The kernel-free counterparts
-for the static site are in helpers.static_explorers.
-"""
+"""Live explorers (ipywidgets, need a kernel). Notebook call sites are one line (`widgets.explore()`,
+`widgets.explore_dynamics(res)`); the callbacks live here and are plain functions that tests call
+directly. Every figure goes to an Image widget as PNG bytes from `fig.savefig`, which works with whatever
+matplotlib backend the kernel runs (the inline backend in JupyterLab, Agg under nbval). The kernel-free
+counterparts for the static site are in helpers.static_explorers."""
 from __future__ import annotations
 
 import html
@@ -12,29 +11,18 @@ import traceback
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from . import activations, probes
+from . import activations
+from .config import TrainConfig
 from .data import make_dataset, on_training_interval
-from .models import INITS, StackedMLP
-from .plotting.style import colour, label, use_style
+from .explorer_stats import init_statistics
+from .models import INITS
+from .plotting.style import colour, dash, label, use_style
 
-# ---- the computations behind the explorers -------------------------------------------------------
-
-
-def init_statistics(depth: int, width: int, activation: str, init: str, seeds: int = 3) -> dict[str, np.ndarray]:
-    """Forward and backward statistics of freshly initialised networks, per hidden layer 1..depth
-    (mean over `seeds` seeds): std of h_l, active fraction, ||dL/dh_l|| and mean |dL/dW_l|."""
-    data = make_dataset()
-    net = StackedMLP.from_seeds([activation] * seeds, list(range(seeds)), depth, width, init, dtype=torch.float64)
-    x, y = data.x.double(), data.y.double()
-    pre = torch.stack(probes.pre_activations(net, x))   # [layer, seed, input, unit]: one op per statistic
-    std = pre.std(dim=(2, 3)).mean(1).numpy()
-    active = probes.is_on(activations.get(activation), pre).double().mean(dim=(1, 2, 3)).numpy()
-    gw, gh = probes.layer_gradients(net, x, y)
-    geo = lambda g: np.exp(np.log(np.clip(g.numpy(), 1e-300, None)).mean(0))  # noqa: E731
-    return {"layer": np.arange(1, depth + 1), "h_std": std, "active": active, "grad_h": geo(gh), "grad_w": geo(gw)}
+# The live explorer's settings, shared with the static (in-browser) playground.
+DEPTHS, WIDTHS = (1, 50), (8, 16, 32, 64, 128)
+LR_RANGE, EPOCH_RANGE = (1e-4, 1.0), (10, 500)
 
 
 def _short_exp(v: float, _=None) -> str:
@@ -48,7 +36,7 @@ def _short_exp(v: float, _=None) -> str:
 
 class InitView:
     """The live explorer's immediate view: forward and backward statistics per layer at init.
-    The figure is built once; a change only swaps line data (keeps a redraw near 0.1 s at depth 50)."""
+    The figure is built once; a change only swaps line data (a redraw stays near 0.1 s at depth 50)."""
 
     def __init__(self):
         use_style()
@@ -86,30 +74,38 @@ class InitView:
 
 
 def init_figure(depth: int, width: int, activation: str, init: str) -> plt.Figure:
-    """A fresh InitView for one setting (what the static explorer and the tests draw)."""
+    """A fresh InitView for one setting (what the tests draw)."""
     return InitView().update(depth, width, activation, init)
 
 
 def train_figure(depth: int, width: int, activation: str, init: str, lr: float, epochs: int) -> plt.Figure:
-    """The live explorer's button: train one network briefly; loss curve and learned function."""
-    from .batched import ModelSpec, train_batched
-    from .train import TrainConfig
+    """The live explorer's button: train one network (seed 0) briefly; loss curve and learned function.
+    A run that diverges is said so in the title (helpers.failure's rule), and its plots still draw."""
+    from .failure import diverged
+    from .runs import grid
     use_style()
     data = make_dataset()
     cfg = TrainConfig(epochs=epochs, lr=lr, probe_layers=(), states_every=None, grad_every=None,
                       record_epochs=(0,), first_steps=0)
-    res = train_batched([ModelSpec(activation, 0)], data, cfg, depth, width, init, device="cpu")
+    res = grid([activation], [0], data, cfg, depth=depth, width=width, init=init, device="cpu")
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.4))
-    c = colour(activation)
-    ax.plot(np.arange(1, epochs + 1), res["loss"][0], color=c)
-    ax.set(yscale="log", xlabel="epoch", ylabel="train MSE", title="loss")
+    c, ls = colour(activation), dash(activation)
+    loss = res["loss"][0, 0]
+    ax.plot(np.arange(1, epochs + 1), loss, color=c, ls=ls)
+    for key, value in res.meta["config"]["landmarks"].items():
+        ax.axhline(value, color="0.6", lw=0.8, ls=":")
+    ax.set(yscale="log", xlabel="epoch", ylabel="train MSE", title="loss (dotted: landmarks)")
     x = np.asarray(res.coords["x_wide"])
     inside = on_training_interval(x)
     bx.scatter(data.x[:, 0], data.y[:, 0], s=4, color="0.6")
-    bx.plot(x[inside], np.sin(x[inside]), "k--", lw=1)
-    bx.plot(x[inside], res["pred"][0, -1, inside], color=c, lw=2)
-    div = int(res["diverged_epoch"][0])
-    bx.set(xlabel="x", title="learned function" + (f" (diverged at epoch {div})" if div >= 0 else ""))
+    bx.plot(x[inside], data.y_wide[:, 0].numpy()[inside], "k--", lw=1)
+    pred = res["pred"][0, 0, -1]
+    if np.isfinite(pred).all():
+        bx.plot(x[inside], pred[inside], color=c, lw=2)
+    div = int(res["diverged_epoch"][0, 0])
+    note = (f" - diverged (non-finite at epoch {div})" if div >= 0 else
+            " - diverged (loss above 10x the best constant's)" if diverged(res)[0, 0] else "")
+    bx.set(xlabel="x", ylim=(-2, 2), title="learned function" + note)
     fig.suptitle(f"{label(activation)}, depth {depth}, width {width}, {init}, Adam lr {lr:g}, {epochs} epochs")
     fig.tight_layout()
     return fig
@@ -117,7 +113,8 @@ def train_figure(depth: int, width: int, activation: str, init: str, lr: float, 
 
 def dynamics_figure(res, activation: str, epoch: int, seed: int = 0, units: int = 8) -> plt.Figure:
     """The dynamics chapter's view at one logged epoch: learned function, hidden activations of the
-    probe layers, and per-layer gradient magnitude."""
+    probe layers, and the per-layer backpropagated signal."""
+    from .data import from_description
     use_style()
     e = res.coords["record_epoch"].index(epoch)
     probe_layers = res.coords["probe_layer"]
@@ -125,7 +122,8 @@ def dynamics_figure(res, activation: str, epoch: int, seed: int = 0, units: int 
     c = colour(activation)
     x = np.asarray(res.coords["x_wide"])
     inside = on_training_interval(x)
-    axes[0].plot(x[inside], np.sin(x[inside]), "k--", lw=1)
+    clean = from_description(res.meta["config"]["data"]).y_wide[:, 0].numpy()
+    axes[0].plot(x[inside], clean[inside], "k--", lw=1)
     axes[0].plot(x[inside], res.sel("pred", activation=activation, seed=seed)[e, inside], color=c, lw=2)
     axes[0].set(title=f"learned function, epoch {epoch}", ylim=(-1.6, 1.6), xlabel="x")
     xh = np.asarray(res.coords["x_hidden"])
@@ -143,51 +141,55 @@ def dynamics_figure(res, activation: str, epoch: int, seed: int = 0, units: int 
 
 # ---- live (ipywidgets) -------------------------------------------------------------------------
 
-def _png(fig: plt.Figure) -> bytes:
-    """PNG bytes of a figure, drawn once."""
+def png(fig: plt.Figure) -> bytes:
+    """PNG bytes of a figure, by savefig: independent of the backend the kernel runs."""
     buf = io.BytesIO()
-    fig.canvas.print_png(buf)
+    fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches=None)
     return buf.getvalue()
 
 
-def _guarded(image, status, draw, close: bool = True) -> None:
-    """Show draw()'s figure in an Image widget; an exception is shown in the status widget (an
-    HTML box right under it), not lost in a log. (Image and HTML widgets rather than Output: they
-    also behave when a notebook is executed without a browser, as nbval and the book build do.)"""
+def guarded(image, status, draw, close: bool = True) -> None:
+    """Show draw()'s figure in an Image widget; an exception is shown in the status widget (an HTML box
+    right under it), not lost in a log. (Image and HTML widgets rather than Output: they also behave when
+    a notebook is executed without a browser, as nbval and the book build do.)"""
     try:
         fig = draw()
-        image.value = _png(fig)
+        image.value = png(fig)
         if close:
             plt.close(fig)
         status.value = ""
-    except Exception:  # noqa: BLE001 -- the reader sees the error in the widget itself
-        status.value = f"<pre style='color:#b00'>{html.escape(traceback.format_exc())}</pre>"
+    except Exception as e:  # noqa: BLE001 -- the reader sees the error in the widget itself
+        status.value = (f"<pre style='color:#b00'>{html.escape(type(e).__name__)}: {html.escape(str(e))}</pre>"
+                        f"<details><summary>traceback</summary><pre>{html.escape(traceback.format_exc())}</pre></details>")
 
 
 def explore():
-    """The live explorer: depth, width, activation and init redraw the at-init view at once (one
-    draw into an Image widget); the button trains with the chosen learning rate and epochs."""
+    """The live explorer: depth, width, activation and init redraw the at-init view at once (one draw into
+    an Image widget); the button trains with the chosen learning rate and epochs."""
     import ipywidgets as w
     from IPython.display import display
-    depth = w.IntSlider(10, min=1, max=50, description="depth", continuous_update=False)
-    width = w.Dropdown(options=[8, 16, 32, 64, 128], value=64, description="width")
+    depth = w.IntSlider(10, min=DEPTHS[0], max=DEPTHS[1], description="depth", continuous_update=False)
+    width = w.Dropdown(options=list(WIDTHS), value=64, description="width")
     act = w.Dropdown(options=list(activations.ACTIVATIONS), value="relu", description="activation")
     init = w.Dropdown(options=list(INITS), value="torch_default", description="init")
-    lr = w.FloatLogSlider(1e-3, base=10, min=-4, max=0, description="lr", continuous_update=False)
-    epochs = w.IntSlider(200, min=10, max=500, step=10, description="epochs", continuous_update=False)
+    lr = w.FloatLogSlider(1e-3, base=10, min=np.log10(LR_RANGE[0]), max=np.log10(LR_RANGE[1]), description="lr",
+                          continuous_update=False)
+    epochs = w.IntSlider(200, min=EPOCH_RANGE[0], max=EPOCH_RANGE[1], step=10, description="epochs",
+                         continuous_update=False)
     button = w.Button(description="train", button_style="primary")
     top, bottom = w.Image(format="png"), w.Image(format="png")
     top_status, bottom_status = w.HTML(), w.HTML()
     view = InitView()
     plt.close(view.fig)  # shown through the Image widget only
     shape = lambda: (depth.value, width.value, act.value, init.value)  # noqa: E731
-    redraw = lambda *_: _guarded(top, top_status, lambda: view.update(*shape()), close=False)  # noqa: E731
+    redraw = lambda *_: guarded(top, top_status, lambda: view.update(*shape()), close=False)  # noqa: E731
     for c in (depth, width, act, init):
         c.observe(redraw, "value")
-    button.on_click(lambda *_: _guarded(bottom, bottom_status,
-                                        lambda: train_figure(*shape(), lr.value, epochs.value)))
-    display(w.VBox([w.HBox([depth, width, act, init]), w.HBox([lr, epochs, button]), top, top_status,
-                    bottom, bottom_status]))
+    button.on_click(lambda *_: guarded(bottom, bottom_status, lambda: train_figure(*shape(), lr.value, epochs.value)))
+    box = w.VBox([w.HBox([depth, width, act, init]), w.HBox([lr, epochs, button]), top, top_status, bottom,
+                  bottom_status])
+    box.add_class("ab-live-explorer")
+    display(box)
     redraw()
 
 
@@ -198,8 +200,10 @@ def explore_dynamics(res):
     act = w.Dropdown(options=res.coords["activation"], description="activation")
     epoch = w.SelectionSlider(options=res.coords["record_epoch"], description="epoch", continuous_update=False)
     image, status = w.Image(format="png"), w.HTML()
-    redraw = lambda *_: _guarded(image, status, lambda: dynamics_figure(res, act.value, epoch.value))  # noqa: E731
+    redraw = lambda *_: guarded(image, status, lambda: dynamics_figure(res, act.value, epoch.value))  # noqa: E731
     act.observe(redraw, "value")
     epoch.observe(redraw, "value")
-    display(w.VBox([w.HBox([act, epoch]), image, status]))
+    box = w.VBox([w.HBox([act, epoch]), image, status])
+    box.add_class("ab-live-explorer")
+    display(box)
     redraw()

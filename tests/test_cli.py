@@ -1,9 +1,10 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
-from helpers import store
+from helpers import cache, store
 from helpers.__main__ import main
 
 ARTIFACTS = ["learned_functions.png", "loss_curves.png", "gradient_flow.png", "hidden_activations.png",
@@ -15,17 +16,17 @@ def test_cli_end_to_end_writes_every_artifact(tmp_path):
     rc = subprocess.run([sys.executable, "-m", "helpers", "baseline", "--out", str(out), "--epochs", "12",
                          "--seeds", "2", "--threads", "1"], capture_output=True, text=True)
     assert rc.returncode == 0, rc.stderr
-    assert "5 activations x 2 seeds = 10 models" in rc.stdout
+    assert "8 activations x 2 seeds = 16 models" in rc.stdout and "float64" in rc.stdout
     for name in ARTIFACTS:
         assert (out / name).stat().st_size > 0, name
     res = store.load(out / "baseline.npz")
-    assert res.coords["activation"] == ["identity", "sigmoid", "relu", "leaky_relu", "gelu"]
-    assert res["loss"].shape == (5, 2, 12) and res.coords["grad_epoch"] == [0, 1, 10, 12]
-    assert res.coords["record_epoch"] == [0, 1, 10, 12]
-    assert "| GELU |" in (out / "report.md").read_text()
+    assert res.coords["activation"] == ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu"]
+    assert res["loss"].shape == (8, 2, 12) and res.coords["grad_epoch"] == [0, 1, 10, 12]
+    text = (out / "report.md").read_text()
+    assert "| GELU |" in text and "python -m helpers report" in text
     # the report can be rebuilt from the stored logs alone
     assert main(["report", str(out / "baseline.npz"), "--out", str(tmp_path / "again.md"), "--seed-only"]) == 0
-    assert "| GELU |" in (tmp_path / "again.md").read_text()
+    assert (tmp_path / "again.md").read_text().split("\n")[3:] == text.split("\n")[3:]
 
 
 @pytest.mark.parametrize("args,message", [
@@ -46,6 +47,13 @@ def test_bad_arguments_one_line_nonzero_and_nothing_touched(tmp_path, capsys, ar
     assert (out / "report.md").read_text() == "earlier results" and len(list(out.iterdir())) == 1
 
 
+@pytest.mark.parametrize("value", ["0", "-3", "two"])
+def test_bad_thread_counts_are_refused(capsys, value):
+    with pytest.raises(SystemExit) as e:
+        main(["baseline", "--threads", value])
+    assert e.value.code == 2 and "must be a whole number >= 1" in capsys.readouterr().err
+
+
 def test_unwritable_folder_is_refused_before_training(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("x")
@@ -58,3 +66,23 @@ def test_corrupt_results_file_for_report(tmp_path, capsys):
     bad.write_bytes(b"PK\x03\x04 broken")
     assert main(["report", str(bad)]) == 2
     assert f"{bad} is not a readable results file" in capsys.readouterr().err
+
+
+def test_report_refuses_a_file_that_is_not_a_seed_run(tmp_path, capsys):
+    other = store.save(store.Results({"pred": np.zeros((2, 3))}, {"pred": ("activation", "x")}, {},
+                                     {"cache": {"name": "spectral"}}), tmp_path / "spectral.npz")
+    assert main(["report", str(other)]) == 2
+    err = capsys.readouterr().err
+    assert "is a 'spectral' run" in err and "not a seed run" in err and err.count("\n") == 1
+
+
+def test_precompute_figures_and_cache_subcommands(tmp_path, capsys):
+    assert main(["precompute", "--only", "nope"]) == 2
+    assert "unknown run 'nope'; valid choices: seed_run" in capsys.readouterr().err
+    assert main(["precompute", "--only", "init_pieces", "--jobs", "1"]) == 0
+    assert "precomputed init_pieces:init_pieces" in capsys.readouterr().out
+    assert list(cache.folder().glob("init_pieces-*.npz"))
+    assert main(["figures", "--out", str(tmp_path)]) == 0 and (tmp_path / "activations.png").stat().st_size > 0
+    capsys.readouterr()
+    assert main(["cache", "--code-hash"]) == 0 and capsys.readouterr().out.strip() == cache.code_hash()
+    assert main(["cache", "--prune"]) == 0 and "removed" in capsys.readouterr().out

@@ -3,14 +3,33 @@ import numpy as np
 from helpers import stats
 
 
-def test_at_spread_rounds_one_digit_coarser_than_the_spread():
-    assert stats.at_spread([0.0084, 0.0083, 0.0085]) == "0.0084 +- 8e-05"
-    assert stats.at_spread([0.0641, 0.063, 0.066]) == "0.06 +- 0.001"
-    assert stats.at_spread([1.2e-7, 3e-7]) == "2e-07 +- 9e-08"
-    assert stats.at_spread([180, 230, 280]) == "200 +- 40" and stats.rounded([180, 230, 280]) == 200
-    assert stats.at_spread([206, 1428, 276, 7434, 7524]) == "3000 +- 3000"  # keeps the leading digit
-    assert stats.at_spread([np.nan, np.nan]) == "diverged"
-    assert stats.rounded([0.0641, 0.063, 0.066]) == 0.06
+def test_mean_keeps_the_digit_of_the_sds_leading_digit():
+    assert stats.at_spread([0.0841, 0.0780, 0.0920, 0.0800, 0.0750]) == "0.082 ± 0.007"
+    assert stats.at_spread([213, 260, 170, 200, 222]) == "210 ± 30"
+    assert stats.rounded([213, 260, 170, 200, 222]) == 210
+    assert stats.at_spread([1.2e-7, 3e-7, 2e-7]) == "2.1e-7 ± 9e-8"
+    assert stats.at_spread([0.06, 0.062, 0.059, 0.061, 0.0605]) == "0.060 ± 0.001"
+
+
+def test_a_tiny_spread_is_an_upper_bound_not_a_number():
+    text = stats.at_spread([0.1902, 0.1902 + 6e-9, 0.1902 - 7e-9])
+    assert text == "0.1902 (sd < 1e-4)" and "e-9" not in text and "e-09" not in text
+    assert stats.at_spread([0, 0, 0]) == "0 (every seed)"
+
+
+def test_diverged_runs_are_counted_never_averaged():
+    assert stats.at_spread([np.nan, 0.0084, 0.0085, 0.0083]) == "0.0084 ± 0.0001 (1/4 diverged)"
+    assert stats.at_spread([np.nan, np.nan]) == "diverged (2/2)"
+    assert np.isnan(stats.rounded([np.nan, np.nan]))
+    assert "diverged" in stats.geo_spread([np.nan, 1e-3])
+
+
+def test_geometric_spread_and_counts():
+    assert stats.geo_spread([2.5e-4, 2.4e-4, 2.7e-4]) == "2.5e-4 ×/÷ 1.1"
+    assert stats.geo_spread([1e-3, 3e-2, 5e-4]).startswith("2e-3 ×/÷ ")
+    assert stats.geo_rounded([2.5e-4, 2.4e-4, 2.7e-4]) == 2.5e-4
+    assert stats.count([True, False, True]) == "2/3"
+    assert repr(stats.at_spread([1.0, 1.1])) == "1.05 ± 0.07"      # glued without quotes
 
 
 def test_geo_mean_ignores_diverged_runs():

@@ -1,19 +1,18 @@
-"""Every number the summary restates equals the one its chapter computed (committed, nbval-verified outputs)."""
-import ast
+"""The summary restates the chapters' findings under their names: the committed notebooks agree."""
 import json
 from pathlib import Path
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
-def glued(path: Path) -> dict[str, object]:
-    """The values glued (myst_nb.glue) in an executed notebook, by name."""
+def glued(path: Path) -> dict[str, str]:
+    """The values glued (myst_nb.glue) in an executed notebook, by name, as they display."""
     out = {}
     for cell in json.loads(path.read_text())["cells"]:
         for o in cell.get("outputs", []):
             name = o.get("metadata", {}).get("scrapbook", {}).get("name")
             if name is not None:
-                out[name] = ast.literal_eval(o["data"]["application/papermill.record/text/plain"])
+                out[name] = o["data"]["application/papermill.record/text/plain"]
     return out
 
 
@@ -28,3 +27,14 @@ def test_summary_numbers_match_their_chapters():
     assert not missing, f"summary numbers that no chapter states: {missing}"
     wrong = {n: (v, chapters[n]) for n, v in summary.items() if v != chapters[n][1]}
     assert not wrong, f"summary disagrees with its chapters: {wrong}"
+
+
+def test_glued_names_the_prose_uses_exist():
+    """Every {glue:}`name` in a chapter's Markdown refers to a value that chapter glues."""
+    import re
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        used = {m for c in cells if c["cell_type"] == "markdown"
+                for m in re.findall(r"\{glue:\}`([^`]+)`", "".join(c["source"]))}
+        missing = used - set(glued(path))
+        assert not missing, f"{path.name} refers to unglued names: {sorted(missing)}"

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import experiments, theory
+from helpers import at_init, theory
 from helpers.activations import ACTIVATIONS
 
 
@@ -12,7 +12,7 @@ def test_gaussian_expectations_against_closed_forms():
     q = 2.5
     assert theory.gauss_mean(lambda h: h ** 2, q) == pytest.approx(q, rel=1e-6)
     assert theory.gauss_mean(lambda h: torch.relu(h) ** 2, q) == pytest.approx(q / 2, rel=1e-6)
-    assert theory.gauss_mean(lambda h: ACTIVATIONS["relu"].derivative(h) ** 2, q) == pytest.approx(0.5, rel=1e-3)
+    assert theory.gauss_mean(lambda h: ACTIVATIONS["relu"].derivative(h) ** 2, q) == pytest.approx(0.5, rel=1e-9)
     # small q: sigmoid' ~ 1/4 everywhere that matters
     assert theory.gauss_mean(lambda h: ACTIVATIONS["sigmoid"].derivative(h) ** 2, 1e-6) == pytest.approx(1 / 16, rel=1e-4)
 
@@ -25,22 +25,51 @@ def test_sigma_w2_of_each_init():
         theory.sigma_w2("lecun")
 
 
+def test_critical_points_against_closed_forms():
+    """chi_1 = 1 at the fixed point q*, zero bias: tanh, identity and ELU at sigma_w^2 = 1 (q* = 0,
+    phi'(0) = 1), ReLU at 2, Leaky ReLU at 2 / (1 + 0.01^2); GELU and SiLU have none: the signal
+    jumps from dying out (chi_1 = sigma_w^2 / 4) to exploding (chi_1 = sigma_w^2 / 2)."""
+    assert theory.critical_sigma_w2("tanh") == pytest.approx(1.0, rel=1e-9)
+    assert theory.critical_sigma_w2("identity") == pytest.approx(1.0, rel=1e-9)
+    assert theory.critical_sigma_w2("elu") == pytest.approx(1.0, rel=1e-5)
+    assert theory.critical_sigma_w2("relu") == pytest.approx(2.0, rel=1e-9)
+    assert theory.critical_sigma_w2("leaky_relu") == pytest.approx(2 / (1 + 0.01 ** 2), rel=1e-9)
+    for name in ("gelu", "silu"):
+        assert math.isnan(theory.critical_sigma_w2(name))
+        lo, hi = theory.critical_jump(name)
+        (q_lo, c_lo), (q_hi, c_hi) = theory.chi_1(name, lo), theory.chi_1(name, hi)
+        assert q_lo == 0 and c_lo == pytest.approx(lo / 4, rel=1e-3)
+        assert math.isinf(q_hi) and c_hi == pytest.approx(hi / 2, rel=1e-3)
+    s = theory.critical_sigma_w2("sigmoid")                      # sigma(0) = 1/2: q* > 0 at any sigma_w
+    q, c = theory.chi_1("sigmoid", s)
+    assert 50 < s < 200 and q > 1 and c == pytest.approx(1.0, abs=1e-6)
+
+
+def test_fixed_point_and_depth_scale():
+    assert theory.fixed_point("relu", 1.5) == 0.0 and math.isinf(theory.fixed_point("relu", 2.5))
+    assert theory.fixed_point("tanh", 0.9) == 0.0
+    q = theory.fixed_point("tanh", 2.0)
+    assert theory.variance_map("tanh", 2.0)(q) == pytest.approx(q, rel=1e-9) and q > 0.1
+    assert theory.chi_1("gelu", 2.0) == (0.0, pytest.approx(0.5, rel=1e-3))   # He is not critical for GELU
+    assert theory.depth_scale(math.exp(-0.5)) == pytest.approx(2.0) and math.isinf(theory.depth_scale(1.0))
+
+
 def test_mean_field_closed_form_cases():
     ident = theory.mean_field("identity")
     assert np.allclose(ident.gain, math.sqrt(1 / 3))                       # sigma_w^2 = 1/3, phi' = 1
     assert ident.grad_h_ratio() == pytest.approx((1 / 3) ** 4.5)
     he = theory.mean_field("relu", init="kaiming")
-    assert np.allclose(he.gain, 1.0, atol=1e-3) and np.allclose(he.q[1:], he.q[1], rtol=1e-3)  # critical
-    assert theory.critical_sigma_w2("relu") == pytest.approx(2.0, rel=1e-3)
-    assert theory.mean_field("relu", weight_scale=2.0).gain[3] == pytest.approx(2 * math.sqrt(1 / 6), rel=1e-3)
+    assert np.allclose(he.gain, 1.0, atol=1e-9) and np.allclose(he.q[1:], he.q[1], rtol=1e-9)  # critical
+    assert theory.mean_field("relu", weight_scale=2.0).gain[3] == pytest.approx(2 * math.sqrt(1 / 6), rel=1e-6)
     profile = theory.mean_field("gelu").grad_h_profile()
     assert profile[-1] == 1.0 and profile[0] == pytest.approx(theory.mean_field("gelu").grad_h_ratio())
+    assert np.array_equal(theory.mean_field("tanh", 20).truncated(7).gain, theory.mean_field("tanh", 7).gain)
 
 
 @pytest.fixture(scope="module")
 def sweep(data):
-    return experiments.init_sweep(["sigmoid", "relu", "tanh"], [5, 10], [0, 1, 2, 3], data,
-                                  cases={"torch_default": ("torch_default", 1.0), "kaiming": ("kaiming", 1.0)})
+    return at_init.init_sweep(["sigmoid", "relu", "tanh"], [5, 10], [0, 1, 2, 3], data,
+                              cases=("torch_default", "kaiming", "edge"))
 
 
 def test_theory_predicts_the_measured_per_layer_gain(sweep):
@@ -56,15 +85,9 @@ def test_theory_predicts_the_measured_per_layer_gain(sweep):
             assert 0.5 < ratio / sweep.sel("theory_h", case=case, activation=name, depth=10)[0] < 2
 
 
-def test_sweep_layout(sweep):
-    assert sweep["grad_h"].shape == (2, 3, 2, 4, 10)
+def test_sweep_layout_and_edge_init(sweep):
+    assert sweep["grad_h"].shape == (3, 3, 2, 4, 10)
     assert np.isnan(sweep.sel("grad_h", case="kaiming", activation="relu", depth=5)[:, 5:]).all()
     assert np.allclose(sweep.sel("theory_h", case="kaiming", activation="relu", depth=5)[4], 1.0)
-
-
-def test_weight_change_is_zero_without_training_and_grows_with_it(data):
-    from helpers.train import TrainConfig
-    res = experiments.grid(["tanh"], [0, 1], data, TrainConfig(epochs=5), lrs=[1e-12, 1e-2], depth=3, width=8)
-    change = experiments.weight_change(res)                                   # [act, lr, seed, layer]
-    assert change.shape == (1, 2, 2, 3)
-    assert (change[0, 0] < 1e-9).all() and (change[0, 1] > 1e-3).all()
+    assert sweep.sel("sigma_w2", case="edge", activation="tanh") == pytest.approx(1.0, rel=1e-6)
+    assert sweep.sel("sigma_w2", case="edge", activation="relu") == pytest.approx(2.0, rel=1e-6)

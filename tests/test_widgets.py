@@ -1,13 +1,18 @@
 """The explorers' callbacks, called directly (an exception inside a live widget is otherwise never
 seen by a test), and the static explorers' payloads."""
+import html
 import json
 import re
 
+import matplotlib
 import numpy as np
 import pytest
 
 from helpers import static_explorers, widgets
-from helpers.train import TrainConfig
+from helpers.config import TrainConfig
+from helpers.data import on_training_interval
+from helpers.explorer_stats import init_statistics
+from helpers.runs import grid
 
 
 def test_init_view_shows_the_requested_network():
@@ -15,7 +20,7 @@ def test_init_view_shows_the_requested_network():
     lines = {line.get_label(): line for ax in fig.axes for line in ax.get_lines()}
     grad = lines["||dL/dh_l||"]
     assert list(grad.get_xdata()) == list(range(1, 8))
-    assert np.allclose(grad.get_ydata(), widgets.init_statistics(7, 16, "relu", "kaiming")["grad_h"])
+    assert np.allclose(grad.get_ydata(), init_statistics(7, 16, "relu", "kaiming")["grad_h"])
     assert "ReLU, depth 7, width 16, init kaiming" in fig._suptitle.get_text()
 
 
@@ -24,53 +29,73 @@ def test_init_view_updates_in_place():
     view.update(3, 8, "tanh", "xavier")
     fig = view.update(12, 8, "sigmoid", "torch_default")
     grad = fig.axes[2].get_lines()[0]
-    assert len(grad.get_xdata()) == 12 and grad.get_color() == "#0072B2"
+    assert len(grad.get_xdata()) == 12 and grad.get_color() == "#1F4E9C"
 
 
 def test_init_statistics_follow_theory_for_critical_relu():
-    s = widgets.init_statistics(20, 64, "relu", "kaiming")
+    s = init_statistics(20, 64, "relu", "kaiming")
     assert 0.1 < s["grad_h"][0] / s["grad_h"][-1] < 10          # He-initialised ReLU: no vanishing
-    d = widgets.init_statistics(20, 64, "relu", "torch_default")
+    d = init_statistics(20, 64, "relu", "torch_default")
     assert d["grad_h"][0] / d["grad_h"][-1] < 1e-5               # the default vanishes
+    assert d["grad_ratio"][-1] == pytest.approx(1.0)
 
 
-def test_train_figure_and_divergence_are_shown_not_raised():
+def test_png_does_not_depend_on_the_backend():
+    """JupyterLab's inline backend gives figures a canvas without print_png; savefig works anyway."""
+    from matplotlib.backend_bases import FigureCanvasBase
+    fig = widgets.init_figure(3, 8, "relu", "xavier")
+    FigureCanvasBase(fig)                                      # the canvas a non-Agg backend leaves
+    assert not hasattr(fig.canvas, "print_png")
+    assert widgets.png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert matplotlib.get_backend().lower() == "agg"           # the test's own backend is unchanged
+
+
+def test_train_figure_says_when_a_run_diverges():
     fig = widgets.train_figure(3, 16, "leaky_relu", "torch_default", lr=1.0, epochs=30)
     assert len(fig.axes[0].get_lines()[0].get_ydata()) == 30
-    assert "learned function" in fig.axes[1].get_title()
+    assert "diverged" in fig.axes[1].get_title()
+    calm = widgets.train_figure(3, 16, "relu", "torch_default", lr=1e-3, epochs=20)
+    assert "diverged" not in calm.axes[1].get_title() and len(calm.axes[1].get_lines()) == 2
 
 
 def test_guarded_reports_errors_in_the_widget():
     class Box:
         value = None
     image, status = Box(), Box()
-    widgets._guarded(image, status, lambda: widgets.init_figure(3, 8, "nope", "xavier"))
-    assert "unknown activation 'nope'" in __import__("html").unescape(status.value) and image.value is None
+    widgets.guarded(image, status, lambda: widgets.init_figure(3, 8, "nope", "xavier"))
+    assert "unknown activation 'nope'" in html.unescape(status.value) and image.value is None
 
 
 @pytest.fixture(scope="module")
 def tiny_run(data):
-    from helpers import experiments
-    return experiments.grid(["relu", "gelu"], [0], data, TrainConfig(epochs=20, record_epochs=(0, 10)),
-                            depth=4, width=16)
+    return grid(["relu", "gelu"], [0], data, TrainConfig(epochs=20, record_epochs=(0, 10)), depth=4, width=16)
+
+
+def _payload(page: str) -> dict:
+    return json.loads(re.search(r'type="application/json" id="[^"]+">(.*?)</script>', page, re.S).group(1))
 
 
 def test_dynamics_figure_and_static_explorer(tiny_run):
     fig = widgets.dynamics_figure(tiny_run, "gelu", 10)
     assert "epoch 10" in fig.axes[0].get_title()
-    html = static_explorers.dynamics_explorer(tiny_run)
-    payload = json.loads(re.search(r'type="application/json" id="[^"]+">(.*?)</script>', html, re.S).group(1))
+    page = static_explorers.dynamics_explorer(tiny_run)
+    payload = _payload(page)
     assert payload["controls"] == {"activation": ["relu", "gelu"], "epoch": [0, 10, 20]}
+    assert payload["compare"] == "activation"
     record = payload["records"]["gelu|10"]
     pred = tiny_run.sel("pred", activation="gelu", seed=0)[1]
-    x = np.asarray(tiny_run.coords["x_wide"])
-    inside = __import__("helpers").data.on_training_interval(x)
+    inside = on_training_interval(np.asarray(tiny_run.coords["x_wide"]))
     assert np.allclose(record["f"][1]["y"][:5], pred[inside][::2][:5], rtol=1e-3, atol=1e-4)
-    assert "https://" not in html and "<script src" not in html    # nothing fetched at read time
+    assert "https://" not in page and "<script src" not in page    # nothing fetched at read time
 
 
-def test_static_init_explorer_records_match_the_computation():
-    html = static_explorers.init_explorer(names=("tanh",), depths=(2, 3), inits=("xavier",))
-    payload = json.loads(re.search(r'type="application/json" id="[^"]+">(.*?)</script>', html, re.S).group(1))
-    rec = payload["records"]["tanh|xavier|3"]
-    assert np.allclose(rec["grad_h"][0]["y"], widgets.init_statistics(3, 64, "tanh", "xavier")["grad_h"], rtol=1e-3)
+def test_static_init_explorer_has_fixed_axes_and_a_reference_line():
+    page = static_explorers.init_explorer(names=("tanh", "sigmoid"), depths=(2, 30), inits=("xavier",))
+    payload = _payload(page)
+    rec = payload["records"]["tanh|xavier|30"]
+    assert np.allclose(rec["grad_ratio"][0]["y"], init_statistics(30, 64, "tanh", "xavier")["grad_ratio"], rtol=1e-3)
+    panel = {p["name"]: p for p in payload["panels"]}["grad_ratio"]
+    ys = [v for r in payload["records"].values() for v in r["grad_ratio"][0]["y"]]
+    lo, hi = panel["ylim"]                                          # one range (in decades) for every setting
+    assert lo <= np.log10(min(ys)) and np.log10(max(ys)) <= hi and panel["ref"] == 1.0
+    assert hi - lo > 10                                            # sigmoid at depth 30 spans many decades

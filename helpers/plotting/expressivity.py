@@ -6,55 +6,68 @@ import numpy as np
 import torch
 from matplotlib.colors import LogNorm
 
+from .. import rebuild
 from ..data import Dataset, on_training_interval, target_fn
-from ..models import StackedMLP
-from ..stats import cosine_components, mean_std
+from ..models import tent_mlp
+from ..stats import cosine_components, mean_sd
 from ..store import Results
-from .style import band, colour, finish, label, panels, per_activation_axes, use_style
+from .style import band, colour, label, legend_outside, panels, per_activation_axes, use_style
 
 
-def pieces_vs_neurons(init: Results, trained: dict[str, np.ndarray]) -> plt.Figure:
-    """Exact linear pieces on [-pi, pi] against the number of hidden units L x n, at initialisation
-    (markers by depth, line per width) and after training (stars); the shallow bound n + 1 and 2^L."""
+def pieces_vs_neurons(init: Results, seed_counts: dict[str, dict], budget: list[tuple[int, np.ndarray]]) -> plt.Figure:
+    """Exact linear pieces on [-pi, pi] against the number of hidden units L x n: at initialisation
+    (markers by depth, one line per width, mean over seeds), after training (stars: the seed run, one
+    per seed; diamonds: ReLU shapes of the fixed budget on sin 6x); the one-layer bound n + 1."""
     use_style()
-    fig, ax = plt.subplots(figsize=(7.5, 4.4))
+    fig, ax = plt.subplots(figsize=(8, 4.6))
     c = colour("relu")
     markers = ["o", "s", "^", "D", "v", "P"]
     for i, init_name in enumerate(init.coords["init"]):
         for d, depth in enumerate(init.coords["depth"]):
             units = depth * np.asarray(init.coords["width"])
-            m, _ = mean_std(init["pieces"][i, d].astype(float))
+            m, _ = mean_sd(init["pieces"][i, d].astype(float))
             ax.plot(units, m, markers[d % len(markers)], color=c if i == 0 else "0.55", ms=5,
                     mfc=c if i == 0 else "white", ls="-", lw=0.6,
                     label=f"init {init_name}, depth {depth}" if i == 0 else (f"init {init_name}" if d == 0 else None))
-    for name, (units, pieces) in trained.items():
-        ax.plot(units, pieces, "*", ms=12, color=colour(name), label=f"trained {label(name)}")
+    for name, v in seed_counts.items():
+        ax.plot(np.full(len(v["pieces"]), v["units"]), v["pieces"], "*", ms=10, color=colour(name), alpha=0.8,
+                label=f"trained 10 x 64 {label(name)} (per seed)")
+    for k, (units, counts) in enumerate(budget):
+        ax.plot(np.full(len(counts), units), counts, "D", ms=5, color="0.2", mfc="none",
+                label="trained ReLU, ~2,100 parameters, sin(6x)" if k == 0 else None)
     n = np.logspace(0.5, 3.2, 50)
-    ax.plot(n, n + 1, "k:", lw=1, label="n + 1: most a one-layer net of n units can have")
+    ax.plot(n, n + 1, "k:", lw=1, label="n + 1: the most one layer of n units can have")
     ax.set(xscale="log", yscale="log", xlabel="hidden units (depth x width)", ylabel="linear pieces on [-pi, pi]",
-           title="Linear pieces of ReLU networks: counted exactly")
-    ax.legend(frameon=False, fontsize=7, ncol=2, loc="upper left")
+           title="Linear pieces of ReLU networks, counted exactly")
+    ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 
 
-def tent_functions(nets: dict[str, StackedMLP], compositions: int, pieces: dict[str, np.ndarray],
-                   mse: dict[str, np.ndarray]) -> plt.Figure:
+def tent_functions(tent: Results, seed: int = 0) -> plt.Figure:
     """The tent map target, the hand-built deep-narrow network that computes it exactly, and what
-    gradient training found for each shape (seed 0)."""
+    gradient training found for each shape, for one seed (its own test MSE and pieces in the title)."""
+    from ..probes import linear_pieces
     use_style()
+    k = tent.meta["config"]["compositions"]
     x = torch.linspace(-np.pi, np.pi, 2001, dtype=torch.float64).unsqueeze(1)
+    nets = {"hand-built 4 x 2": (tent_mlp(k), None)}
+    for depth, width in tent.meta["config"]["shapes"]:
+        tag = f"L{depth}_W{width}"
+        nets[f"trained {depth} x {width}"] = (
+            rebuild.trained(tent, params=f"params_{tag}", depth=depth, width=width, activation="relu", seed=seed),
+            float(tent[f"test_mse_{tag}"][tent.index("seed", seed)]))
     fig, axes = panels(len(nets), 3, (3.6, 2.7), sharey=True)
-    truth = target_fn("tent", compositions)(x)[:, 0]
-    for ax, (name, net) in zip(axes, nets.items()):
+    truth = target_fn("tent", k)(x)[:, 0]
+    for ax, (name, (net, mse)) in zip(axes, nets.items()):
         ax.plot(x[:, 0], truth, color="0.6", lw=3, label="target")
         with torch.no_grad():
             ax.plot(x[:, 0], net(x)[0][0, :, 0], color=colour("relu"), lw=1.2, label="network")
-        extra = f", test MSE {np.median(mse[name]):.3f}" if name in mse else ""
-        ax.set_title(f"{name}\npieces: {int(np.median(pieces[name]))}{extra}", fontsize=9)
+        extra = "exact" if mse is None else f"test MSE {mse:.3f}"
+        ax.set_title(f"{name}\n{int(linear_pieces(net)[0])} pieces, {extra}", fontsize=9)
         ax.set_xlabel("x")
     axes[0].legend(frameon=False, fontsize=8, loc="lower left")
-    fig.suptitle(f"The tent map composed {compositions} times ({2 ** compositions} pieces): "
-                 "built by hand vs found by training (median over seeds)", y=1.02)
+    fig.suptitle(f"The tent map composed {k} times ({2 ** k} pieces): built by hand, and found by training "
+                 f"(seed {seed})", y=1.02)
     fig.tight_layout()
     return fig
 
@@ -63,7 +76,7 @@ def budget_maps(res: Results) -> plt.Figure:
     """Test MSE (median over seeds) per shape and target, one panel per activation."""
     use_style()
     names = res.coords["activation"]
-    fig, axes = panels(len(names), 3, (3.9, 2.8), layout="constrained")
+    fig, axes = panels(len(names), 4, (3.3, 2.7), layout="constrained")
     med = np.median(res["final_test_mse"], -1)                         # [shape, target, activation]
     norm = LogNorm(1e-3, 1)
     for ax, name in zip(axes, names):
@@ -73,13 +86,13 @@ def budget_maps(res: Results) -> plt.Figure:
             for j in range(v.shape[1]):
                 ax.text(j, i, f"{v[i, j]:.3f}", ha="center", va="center", fontsize=7,
                         color="white" if v[i, j] > 0.03 else "black")
-        ax.set(xticks=range(v.shape[1]), xticklabels=res.coords["target"], yticks=range(v.shape[0]),
-               yticklabels=res.coords["shape"])
+        ax.set(xticks=range(v.shape[1]), xticklabels=[t.replace("(1x)", "(x)") for t in res.coords["target"]],
+               yticks=range(v.shape[0]), yticklabels=res.coords["shape"])
         ax.tick_params(axis="x", labelrotation=30, labelsize=7)
         ax.set_title(label(name), color=colour(name))
         ax.grid(False)
     fig.colorbar(mesh, ax=list(axes), label="test MSE (clean target)", shrink=0.8)
-    fig.suptitle("Same parameter budget, different shapes (depth x width): which fits which target")
+    fig.suptitle("About 2,100 parameters, four shapes (depth x width): test MSE Adam reached in 500 epochs")
     return fig
 
 
@@ -88,33 +101,38 @@ def extrapolation(res: Results, data: Dataset) -> plt.Figure:
     use_style()
     names = res.coords["activation"]
     x = np.asarray(res.coords["x_wide"])
-    fig, axes = panels(len(names), 3, (3.8, 2.9), sharey=True)
+    clean = data.y_wide[:, 0].numpy()
+    fig, axes = panels(len(names), 4, (3.1, 2.6), sharey=True)
     for ax, name in zip(axes, names):
         ax.axvspan(-np.pi, np.pi, color="0.93", lw=0)
-        ax.plot(x, np.sin(x), "k--", lw=1)
-        band(ax, x, res.sel("pred", activation=name)[:, -1, :].T, name, lw=2)
+        ax.plot(x, clean, color="k", ls=(0, (4, 2)), lw=1)
+        band(ax, x, res.sel("pred", activation=name)[:, -1, :].T, name, lw=2, ls="-")
         per_activation_axes(ax, name, xlabel="x", ylim=(-3, 3))
-    fig.suptitle("Outside the training interval (shaded): how each activation extrapolates", y=1.0)
+    fig.suptitle("Outside the training interval (shaded): how each activation extrapolates "
+                 "(dashed: the clean target)", y=1.0)
     fig.tight_layout()
     return fig
 
 
 def spectral_bias(res: Results, freqs=(1, 3, 5), amplitudes=(1.0, 0.5, 0.25)) -> plt.Figure:
-    """Fraction of each sine component of the target that the network has learned, over epochs."""
+    """Fraction of each cosine component of the target that the network has learned, over epochs,
+    for the activations that learn it at all (the others are flat at 0: see the table)."""
     use_style()
-    names = res.coords["activation"]
     x = np.asarray(res.coords["x_wide"])
     inside = on_training_interval(x)
     epochs = np.asarray(res.coords["record_epoch"])
-    fig, axes = panels(len(names), 3, (3.8, 2.9), sharey=True)
+    comps = {n: cosine_components(res.sel("pred", activation=n)[..., inside], x[inside], freqs)
+             for n in res.coords["activation"]}                                     # [seed, epoch, k]
+    names = [n for n, c in comps.items() if np.nanmax(c[:, -1, 0]) > 0.5]
+    fig, axes = panels(len(names), 3, (3.6, 2.7), sharey=True)
     styles = ["-", "--", ":"]
     for ax, name in zip(axes, names):
-        pred = res.sel("pred", activation=name)[..., inside]                 # [seed, epoch, x]
-        comps = cosine_components(pred, x[inside], freqs)                       # [seed, epoch, k]
         for i, (k, amp, ls) in enumerate(zip(freqs, amplitudes, styles)):
-            band(ax, epochs, comps[..., i].T / amp, name, ls=ls, lw=1.6)
-            ax.lines[-1].set_label(f"cos({k}x)")
+            band(ax, epochs, comps[name][..., i].T / amp, name, ls=ls, lw=1.6, label=f"cos({k}x)")
         ax.axhline(1, color="0.5", lw=0.8)
         per_activation_axes(ax, name, xlabel="epoch", ylim=(-0.2, 1.2))
-    return finish(fig, axes, "learned fraction of the component",
-                  "Spectral bias: target cos(x) + cos(3x)/2 + cos(5x)/4, which frequency is learned when")
+    axes[0].set_ylabel("learned fraction of the component")
+    legend_outside(fig, axes)
+    fig.suptitle("Spectral bias: target cos(x) + cos(3x)/2 + cos(5x)/4, which frequency is learned when", y=1.0)
+    fig.tight_layout()
+    return fig

@@ -6,24 +6,24 @@ import numpy as np
 from matplotlib.colors import ListedColormap, Normalize
 
 from .. import activations
-from ..stats import mean_std
+from ..stats import mean_sd as mean_std
 from ..store import Results
-from .style import band, colour, label, layer_epoch_heatmap, use_style
+from .style import band, colour, label, layer_epoch_heatmap, legend_outside, use_style
 
 
-def dead_at_init(measured: dict[str, Results], theory: dict[str, np.ndarray]) -> plt.Figure:
+def dead_at_init(init: Results, predicted: dict[str, np.ndarray]) -> plt.Figure:
     """Fraction of dead ReLU units per layer at initialisation, per init: measured (mean over seeds,
     error bar: standard error) against the infinite-width prediction (line)."""
     use_style()
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     c = colour("relu")
-    for (init, res), marker in zip(measured.items(), ("o", "^", "s")):
-        dead = res.sel("unit_states", activation="relu", unit_state="dead")          # [seed, layer]
-        layers = np.asarray(res.coords["layer"])
+    layers = np.asarray(init.coords["layer"])
+    for name, marker in zip(init.coords["init"], ("o", "^")):
+        dead = init.sel("unit_states", init=name, activation="relu", unit_state="dead")       # [seed, layer]
         m, s = mean_std(dead.T)
         ax.errorbar(layers, m, yerr=s / np.sqrt(dead.shape[0]), fmt=marker, color=c, ms=6, capsize=2,
-                    mfc=c if marker == "o" else "white", label=f"{init}: measured ({dead.shape[0]} seeds)")
-        ax.plot(layers, theory[init], "--", color="0.2", lw=1)
+                    mfc=c if marker == "o" else "white", label=f"{name}: measured ({dead.shape[0]} networks)")
+        ax.plot(layers, predicted[name], "--", color="0.2", lw=1)
     ax.plot([], [], "--", color="0.2", label="prediction (infinite width)")
     ax.axhline(0.5, color="0.6", lw=0.8, ls=":")
     ax.set(xlabel="hidden layer l", ylabel="fraction of ReLU units dead", ylim=(-0.02, 0.6),
@@ -79,22 +79,26 @@ def off_heatmap(res: Results) -> plt.Figure:
 
 def lr_effect(sweep: Results, lrs: list[float] | None = None) -> plt.Figure:
     """After training, against the learning rate: fraction of units off (mean over layers) and the
-    final train MSE, per activation (line: mean, band: min..max over seeds)."""
+    final train MSE, per activation (line: mean, band: min..max over seeds; diverged runs left out)."""
+    from ..failure import finite
     use_style()
     lrs = lrs or sweep.coords["lr"]
     idx = [sweep.index("lr", lr) for lr in lrs]
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.8))
-    for name in sweep.coords["activation"]:
-        off = sweep.sel("unit_states", activation=name, unit_state="off")[idx, :, -1].mean(-1)  # [lr, seed]
-        band(ax, lrs, off, name, marker="o", ms=4)
-        band(bx, lrs, sweep.sel("final_train_mse", activation=name)[idx], name, log=True, marker="o", ms=4)
+    off_all = finite(sweep.sel("unit_states", unit_state="off")[..., -1, :].mean(-1), sweep)   # [act, lr, seed]
+    mse_all = finite(sweep["final_train_mse"], sweep)
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11.5, 3.8))
+    for a, name in enumerate(sweep.coords["activation"]):
+        band(ax, lrs, off_all[a, idx], name, marker="o", ms=3)
+        band(bx, lrs, mse_all[a, idx], name, log=True, marker="o", ms=3)
     ax.set(xscale="log", xlabel="learning rate (Adam)", ylabel="fraction of units off, end of training",
            title="How many units end up off")
     bx.set(xscale="log", yscale="log", xlabel="learning rate (Adam)", ylabel="final train MSE",
-           title="Does the fit survive?")
-    bx.axhline(sweep.meta["config"]["landmarks"]["constant"], color="0.5", ls=":", lw=1)
-    bx.axhline(sweep.meta["config"]["landmarks"]["noise_floor"], color="0.5", ls="-.", lw=1)
-    ax.legend(frameon=False, fontsize=8)
+           title="Does the fit survive? (diverged runs left out)")
+    for key, ls in (("constant", ":"), ("noise_floor", "-.")):
+        bx.axhline(sweep.meta["config"]["landmarks"][key], color="0.5", ls=ls, lw=1)
+    bx.text(lrs[0], sweep.meta["config"]["landmarks"]["constant"] * 1.15, "best constant", fontsize=7, color="0.4")
+    bx.text(lrs[0], sweep.meta["config"]["landmarks"]["noise_floor"] * 1.15, "noise floor", fontsize=7, color="0.4")
+    legend_outside(fig, [ax])
     fig.tight_layout()
     return fig
 

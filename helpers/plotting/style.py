@@ -28,6 +28,11 @@ def colour(name: str) -> str:
     return activations.get(name).colour
 
 
+def dash(name: str):
+    """The activation's line style: neighbours in colour (ReLU / Leaky ReLU, sigmoid / tanh) differ here too."""
+    return activations.get(name).dash
+
+
 def label(name: str) -> str:
     return activations.get(name).label
 
@@ -43,23 +48,30 @@ def save(fig: plt.Figure, path: str | Path) -> Path:
 
 
 def band(ax, x, values, name, lw=1.6, log=False, **kw):
-    """Centre line (geometric mean if log) and min..max band over the last axis (seeds).
-
-    Diverged runs are NaN and left out; where every seed diverged nothing is drawn."""
+    """Centre line (geometric mean if log) and min..max band over the last axis (seeds), in the
+    activation's colour and line style (kw overrides). Diverged runs are NaN and left out; where every
+    seed diverged nothing is drawn."""
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         centre = np.exp(np.nanmean(np.log(values), -1)) if log else np.nanmean(values, -1)
         lo, hi = np.nanmin(values, -1), np.nanmax(values, -1)
-    ax.plot(x, centre, color=colour(name), lw=lw, label=label(name), **kw)
-    ax.fill_between(x, lo, hi, color=colour(name), alpha=0.18, lw=0)
+    ax.plot(x, centre, **{"color": colour(name), "ls": dash(name), "lw": lw, "label": label(name), **kw})
+    ax.fill_between(x, lo, hi, color=kw.get("color", colour(name)), alpha=0.15, lw=0)
 
 
 def note_diverged(ax, res: Results, name: str) -> None:
-    div = res.sel("diverged_epoch", activation=name)
-    div = div[div >= 0]
-    if div.size:
-        ax.text(0.02, 0.02, f"{div.size} run(s) diverged (epoch {int(div.min())})",
-                transform=ax.transAxes, color="crimson", fontsize=8)
+    """Say in the panel how many runs diverged (helpers.failure's rule), if any."""
+    from ..failure import diverged
+    div = diverged(res)[res.index("activation", name)]
+    if div.any():
+        ax.text(0.02, 0.02, f"{int(div.sum())}/{div.size} runs diverged", transform=ax.transAxes,
+                color="crimson", fontsize=8)
+
+
+def legend_outside(fig, axes, **kw) -> None:
+    """One legend for the figure, right of the panels, from the first panel's lines (never over data)."""
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, **kw)
 
 
 def panels(n: int, cols: int = 3, size: tuple[float, float] = (3.6, 3.0), **kw):

@@ -1,0 +1,263 @@
+"""The book's named experiments: one definition of each run's parameters, cached (helpers.cache),
+shared by the chapters, the summary, report.md and `python -m helpers precompute`. A run is made of
+pieces (one per activation, mostly), each cached on its own, so that precompute can spread them over
+processes; calling the run joins them. A chapter only loads these and shows them."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from functools import partial
+from typing import Callable
+
+from . import activations, at_init, cache
+from .config import TrainConfig
+from .data import make_dataset
+from .models import check_init, check_shape
+from .runs import concat, grid, stacked
+from .store import Results
+
+ACTS = list(activations.BOOK_ACTIVATIONS)
+SEEDS = 5              # every experiment: mean and spread over these
+SWEEP_LRS = tuple(float(f"{10 ** (k / 2):.3g}") for k in range(-8, 1))   # 1e-4 ... 1, half decades
+DEPTHS = (2, 5, 10, 20, 30)
+# The seed run logs densely enough for the dynamics chapter: hidden units at these epochs.
+DYNAMICS_EPOCHS = (0, 1, 2, 5, 10, 15, 20, 30, 40, 50, 75, 100, 150, 200, 250, 300, 400, 500)
+SWEEP = dict(probe_layers=(), record_epochs=(0,), states_every=50, grad_every=50, test_every=50)  # light logs
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The seed experiment: 10 x 64 MLP, every activation, Adam/MSE, 500 epochs, several seeds."""
+
+    activations: tuple[str, ...] = tuple(ACTS)
+    seeds: int = SEEDS
+    depth: int = 10
+    width: int = 64
+    init: str = "torch_default"
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(record_epochs=DYNAMICS_EPOCHS))
+    device: str = "auto"
+
+    def __post_init__(self):
+        if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or self.seeds < 1:
+            raise ValueError(f"seeds must be a whole number >= 1, got {self.seeds!r}")
+        for a in self.activations:
+            activations.get(a)
+        check_shape(self.depth, self.width)
+        check_init(self.init)
+
+
+def replace_train(cfg: Baseline, **train) -> Baseline:
+    """A Baseline with some training settings changed (the CLI's options)."""
+    return replace(cfg, train=replace(cfg.train, **train))
+
+
+def seed_run(cfg: Baseline = Baseline(), progress: bool = False) -> Results:
+    """The seed experiment (all models at once), shared by the CLI and the chapters."""
+    return cache.cached("seed_run", asdict(cfg), lambda: grid(
+        list(cfg.activations), list(range(cfg.seeds)), make_dataset(), cfg.train, depth=cfg.depth,
+        width=cfg.width, init=cfg.init, device=cfg.device, progress=progress))
+
+
+def seed_run_cached(cfg: Baseline) -> bool:
+    """Whether seed_run(cfg) would load an earlier run instead of training."""
+    return cache.path("seed_run", asdict(cfg)).exists()
+
+
+@dataclass
+class Run:
+    """A shared run: cached pieces (label -> computation), how to join them, and a rough cost in
+    seed-model units (one 10 x 64 model, 500 epochs) for scheduling."""
+
+    pieces: dict[str, Callable[[], Results]]
+    join: Callable[[list[Results]], Results] = lambda parts: parts[0]
+    cost: float = 1.0
+    _joined: Results | None = None
+
+    def __call__(self) -> Results:
+        if self._joined is None:
+            self._joined = self.join([p() for p in self.pieces.values()])
+        return self._joined
+
+
+def _grid(name: str, act: str, seeds: list[int], cfg: TrainConfig, data_args: tuple = (), **kw) -> Results:
+    data = make_dataset(*data_args)
+    key = dict(activation=act, seeds=seeds, train=asdict(cfg), data=data.describe(),
+               **{k: list(v) if isinstance(v, tuple) else v for k, v in kw.items()})
+    return cache.cached(name, key, lambda: grid([act], seeds, data, cfg, **kw))
+
+
+def per_activation(name: str, acts, seeds: int, cfg: TrainConfig, cost: float, **kw) -> Run:
+    """A grid run cached one activation at a time and joined along "activation"."""
+    return Run({a: partial(_grid, name, a, list(range(seeds)), cfg, **kw) for a in acts},
+               lambda parts: concat(parts, "activation"), cost)
+
+
+def _depth_series(name: str, act: str, lrs, seeds: int, cfg: TrainConfig, depths) -> Results:
+    def run():
+        parts = [grid([act], list(range(seeds)), make_dataset(), cfg, lrs=list(lrs), depth=d) for d in depths]
+        return stacked(parts, "depth", list(depths), ("loss", "final_train_mse", "final_test_mse", "diverged_epoch",
+                                                      "unit_states", "grad_h", "pred"))
+    return cache.cached(name, dict(activation=act, lrs=list(lrs), seeds=seeds, depths=list(depths),
+                                   train=asdict(cfg)), run)
+
+
+def by_depth(name: str, acts, lrs, depths=DEPTHS, seeds: int = SEEDS, **train) -> Run:
+    cfg = TrainConfig(**{**SWEEP, **train})
+    cost = len(lrs) * seeds * sum(depths) / 10
+    return Run({a: partial(_depth_series, name, a, lrs, seeds, cfg, depths) for a in acts},
+               lambda parts: concat(parts, "activation"), cost)
+
+
+def _optimizers() -> Results:
+    parts = [grid(["sigmoid"], list(range(SEEDS)), make_dataset(), TrainConfig(**kw, record_epochs=(0,), probe_layers=()))
+             for kw in OPTIMIZER_SETTINGS.values()]
+    return stacked(parts, "setting", list(OPTIMIZER_SETTINGS), ("loss", "final_train_mse", "final_test_mse",
+                                                                "diverged_epoch", "final_params", "grad_h", "unit_states"))
+
+
+def _eps_series(act: str) -> Results:
+    def run():
+        parts = [grid([act], list(range(SEEDS)), make_dataset(), TrainConfig(**SWEEP, adam_eps=eps), depth=30)
+                 for eps in EPS_AT_DEPTH]
+        return stacked(parts, "adam_eps", list(EPS_AT_DEPTH), ("loss", "final_train_mse", "diverged_epoch",
+                                                               "unit_states", "grad_h"))
+    return cache.cached("eps_at_depth", dict(activation=act, seeds=SEEDS, eps=list(EPS_AT_DEPTH),
+                                             train=asdict(TrainConfig(**SWEEP))), run)
+
+
+BUDGET_SHAPES = ((1, 700), (2, 44), (4, 25), (8, 17))   # (depth, width): about 2,100 parameters each
+HARDER_TARGETS = (("sin", 1), ("sin", 3), ("sin", 6), ("sawtooth", 3))
+
+
+def _budget(act: str) -> Results:
+    """One activation on every shape and target; final weights of each shape as params_L{d}_W{w}."""
+    cfg = TrainConfig(probe_layers=(), states_every=None, record_epochs=(0,), grad_every=None, test_every=500)
+
+    def run():
+        keep = ("loss", "final_train_mse", "final_test_mse", "diverged_epoch", "pred")
+        by_shape, params = [], {}
+        for depth, width in BUDGET_SHAPES:
+            per_target = [grid([act], list(range(SEEDS)), make_dataset(t, k), cfg, depth=depth, width=width)
+                          for t, k in HARDER_TARGETS]
+            by_shape.append(stacked(per_target, "target", [f"{t}({k}x)" for t, k in HARDER_TARGETS], keep))
+            params[f"params_L{depth}_W{width}"] = stacked(per_target, "target", list(range(len(HARDER_TARGETS))),
+                                                          ("final_params",))["final_params"]
+        res = stacked(by_shape, "shape", [f"{d}x{w}" for d, w in BUDGET_SHAPES], keep)
+        for name, p in params.items():
+            res.arrays[name] = p
+            res.dims[name] = ("target", "activation", "seed", f"param_{name[7:]}")
+        res.meta["config"] |= {"shapes": [list(s) for s in BUDGET_SHAPES], "targets": [list(t) for t in HARDER_TARGETS]}
+        return res
+    return cache.cached("budget_grid", dict(shapes=BUDGET_SHAPES, targets=HARDER_TARGETS, activation=act,
+                                            seeds=SEEDS, train=asdict(cfg)), run)
+
+
+TENT_SHAPES = ((4, 2), (4, 16), (1, 64), (10, 64))
+
+
+def _tent() -> Results:
+    """ReLU networks of several shapes on the tent map composed 4 times (Adam 1e-3, 2000 epochs)."""
+    cfg = TrainConfig(epochs=2000, probe_layers=(), states_every=None, record_epochs=(0,), grad_every=None,
+                      test_every=2000)
+
+    def run():
+        data = make_dataset("tent", 4)
+        arrays, dims = {}, {}
+        for depth, width in TENT_SHAPES:
+            r = grid(["relu"], list(range(SEEDS)), data, cfg, depth=depth, width=width)
+            tag = f"L{depth}_W{width}"
+            arrays[f"test_mse_{tag}"], dims[f"test_mse_{tag}"] = r["final_test_mse"][0], ("seed",)
+            arrays[f"params_{tag}"], dims[f"params_{tag}"] = r["final_params"][0], ("seed", f"param_{tag}")
+        return Results(arrays, dims, {"seed": list(range(SEEDS))},
+                       {"config": {"compositions": 4, "shapes": [list(s) for s in TENT_SHAPES],
+                                   "train": asdict(cfg), "data": data.describe()}})
+    return cache.cached("tent", dict(shapes=TENT_SHAPES, seeds=SEEDS, train=asdict(cfg)), run)
+
+
+OPTIMIZER_SETTINGS = {"Adam, eps 1e-8 (default)": dict(), "Adam, eps 1e-12": dict(adam_eps=1e-12),
+                      "Adam, eps 1e-6": dict(adam_eps=1e-6), "GD, lr 0.1": dict(optimizer="sgd", lr=0.1),
+                      "GD, lr 1": dict(optimizer="sgd", lr=1.0)}
+EPS_AT_DEPTH = (1e-8, 0.0)
+LONG_EPOCHS = 3000
+EPS_ACTS = ("sigmoid", "tanh", "relu", "gelu")
+GD_LRS = (0.0316, 0.1, 0.316, 1.0, 3.16)
+DEPTH_LRS = (1e-2, 1.78e-2, 3.16e-2, 5.62e-2, 0.1)   # quarter decades around ReLU's limit
+
+
+def _one(name: str, key: dict, fn: Callable[[], Results], cost: float) -> Run:
+    return Run({name: partial(cache.cached, name, key, fn)}, cost=cost)
+
+
+_data = make_dataset
+RUNS: dict[str, Run] = {
+    # chapter 1
+    "precision": per_activation("precision", ACTS, SEEDS, TrainConfig(
+        dtype="float32", probe_layers=(), record_epochs=(0,), states_every=None, grad_every=None), cost=0.5 * SEEDS),
+    # chapters 2-5: at initialisation
+    "init_sweep": _one("init_sweep", dict(acts=ACTS, depths=[5, 10, 20, 30, 50], seeds=SEEDS), lambda:
+                       at_init.init_sweep(ACTS, [5, 10, 20, 30, 50], list(range(SEEDS)), _data()), cost=15),
+    "init_states": _one("init_states", dict(acts=ACTS, seeds=50), lambda:
+                        at_init.init_states(ACTS, list(range(50)), _data()), cost=20),
+    "born_dead": _one("born_dead", dict(widths=[1, 2, 3, 4, 6, 8], depths=[1, 2, 5, 10, 20, 50], samples=1000),
+                      lambda: at_init.born_dead([1, 2, 3, 4, 6, 8], [1, 2, 5, 10, 20, 50], 1000), cost=8),
+    "curvature": _one("curvature", dict(depths=list(DEPTHS), seeds=SEEDS, acts=ACTS), lambda:
+                      at_init.curvature(_data(), list(DEPTHS), SEEDS, ACTS), cost=50),
+    "init_pieces": _one("init_pieces", {}, at_init.init_pieces, cost=1),
+    # chapter 2
+    "optimizers": _one("optimizers", dict(settings=OPTIMIZER_SETTINGS, seeds=SEEDS), _optimizers, cost=25),
+    # chapters 3-4
+    "lr_sweep": per_activation("lr_sweep", ACTS, SEEDS, TrainConfig(**SWEEP), lrs=list(SWEEP_LRS),
+                               cost=len(SWEEP_LRS) * SEEDS),
+    "gd_sweep": per_activation("gd_sweep", ACTS, SEEDS, TrainConfig(optimizer="sgd", **SWEEP), lrs=list(GD_LRS),
+                               cost=len(GD_LRS) * SEEDS),
+    "depth_by_activation": by_depth("depth_by_activation", ACTS, [1e-3]),
+    "depth_by_lr": by_depth("depth_by_lr", ["relu"], DEPTH_LRS, depths=(2, 5, 10, 20)),
+    "long_budget": per_activation("long_budget", ["sigmoid"], SEEDS, TrainConfig(
+        **{**SWEEP, "epochs": LONG_EPOCHS, "states_every": 500, "grad_every": 500, "test_every": 500}),
+        lrs=[1e-4, 3.16e-4], cost=2 * SEEDS * LONG_EPOCHS / 500),
+    "eps_at_depth": Run({a: partial(_eps_series, a) for a in EPS_ACTS}, lambda parts: concat(parts, "activation"),
+                        cost=len(EPS_AT_DEPTH) * SEEDS * 3),
+    # chapter 5
+    "budget_grid": Run({a: partial(_budget, a) for a in ACTS}, lambda parts: concat(parts, "activation"), cost=12),
+    "spectral": per_activation("spectral", ACTS, SEEDS, TrainConfig(
+        record_epochs=tuple(range(0, 501, 5)), probe_layers=(), states_every=None, grad_every=None),
+        data_args=("mix",), cost=SEEDS),
+    "tent": _one("tent", dict(shapes=TENT_SHAPES, seeds=SEEDS), _tent, cost=30),
+}
+seed_run_task = Run({"all": seed_run}, cost=len(ACTS) * SEEDS * 1.5)
+
+
+def tasks() -> list[tuple[str, str, float]]:
+    """Every piece of every shared run as (run, piece, cost), the most expensive first."""
+    out = [("seed_run", "all", seed_run_task.cost)]
+    for name, run in RUNS.items():
+        out += [(name, piece, run.cost) for piece in run.pieces]
+    return sorted(out, key=lambda t: -t[2])
+
+
+def compute(run: str, piece: str) -> None:
+    (seed_run_task if run == "seed_run" else RUNS[run]).pieces[piece]()
+
+
+def _named(run: str, doc: str) -> Callable[[], Results]:
+    def load() -> Results:
+        return RUNS[run]()
+    load.__name__, load.__doc__ = run, doc
+    return load
+
+
+precision = _named("precision", "Chapter 1: the seed run in float32 (same seeds and weights), light logs.")
+init_sweep = _named("init_sweep", "Chapter 2: per-layer gradients at init, every activation, five inits, depths 5..50.")
+optimizers = _named("optimizers", "Chapter 2: the sigmoid seed network under three Adam epsilons and gradient descent.")
+init_states = _named("init_states", "Chapter 3: unit states of 50 freshly initialised seed networks per activation.")
+born_dead = _named("born_dead", "Chapter 3: how often narrow zero-bias ReLU networks are dead at birth.")
+lr_sweep = _named("lr_sweep", "Chapters 3, 4: Adam at half-decade learning rates 1e-4..1, every activation.")
+gd_sweep = _named("gd_sweep", "Chapter 4: full-batch gradient descent at learning rates 0.03..3, every activation.")
+curvature = _named("curvature", "Chapter 4: sharpness at init, every activation, depths 2..30.")
+depth_by_activation = _named("depth_by_activation", "Chapter 4: every activation at depths 2..30, Adam lr 1e-3.")
+depth_by_lr = _named("depth_by_lr", "Chapter 4: ReLU, depth x Adam learning rate in quarter decades.")
+long_budget = _named("long_budget", "Chapter 4: sigmoid at small Adam learning rates for LONG_EPOCHS epochs.")
+eps_at_depth = _named("eps_at_depth", "Chapter 4: depth 30 with Adam eps 1e-8 and 0.")
+budget_grid = _named("budget_grid", "Chapter 5: ~2,100-parameter shapes x targets x activations.")
+spectral = _named("spectral", "Chapter 5: the seed setup on cos x + cos 3x / 2 + cos 5x / 4, logged every 5 epochs.")
+tent = _named("tent", "Chapter 5: ReLU shapes trained on the 16-piece tent map, 2000 epochs.")
+init_pieces = _named("init_pieces", "Chapter 5: exact linear pieces of freshly initialised ReLU networks.")

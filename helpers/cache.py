@@ -1,0 +1,104 @@
+"""The result cache: each named experiment is computed once per configuration, code and machine
+path, and loaded afterwards (the CLI, `python -m helpers precompute` and every chapter share it).
+
+A file's key hashes (1) the experiment's parameters, (2) the source of the modules that compute
+results (not plotting, tables or widgets: a colour change recomputes nothing), and (3) what changes
+the numbers on this machine: torch and numpy versions and the CPU code path (ATen's vector
+instructions, MKL's instruction limit). Thread counts do not change the numbers (a test checks
+that 1 and 2 threads give bit-identical runs), so they are not part of the key.
+
+Where: $HELPERS_CACHE_DIR, else .cache/ in the book's root (the nearest folder above the working
+directory that holds _toc.yml), else .cache/ in the working directory.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import store
+
+ENV = "HELPERS_CACHE_DIR"
+PACKAGE = Path(__file__).resolve().parent
+# Modules that never feed a cached computation (they read, analyse or present results): editing them
+# recomputes nothing. tests/test_cache.py checks that no computing module imports one of them.
+NOT_COMPUTING = {"plotting", "findings", "widgets.py", "static_explorers.py", "explorer_stats.py", "report.py",
+                 "summary.py", "tables.py", "__main__.py", "cache.py", "precompute.py", "failure.py", "stats.py",
+                 "analysis.py", "dead_units.py", "rebuild.py"}
+
+
+def folder() -> Path:
+    """The cache folder (see the module docstring)."""
+    if os.environ.get(ENV):
+        return Path(os.environ[ENV])
+    here = Path.cwd().resolve()
+    for p in (here, *here.parents):
+        if (p / "_toc.yml").is_file():
+            return p / ".cache"
+    return here / ".cache"
+
+
+@lru_cache(maxsize=1)
+def code_hash() -> str:
+    """Hash of the source of every computing module of helpers/ (16 hex digits)."""
+    digest = hashlib.sha256()
+    for f in sorted(PACKAGE.rglob("*.py")):
+        rel = f.relative_to(PACKAGE)
+        if rel.parts[0] in NOT_COMPUTING:
+            continue
+        digest.update(rel.as_posix().encode() + b"\0" + f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def machine() -> dict[str, str]:
+    """What, besides parameters and code, changes the numbers: versions and the CPU code path."""
+    import torch
+    return {"torch": torch.__version__, "numpy": np.__version__,
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "mkl_instructions": os.environ.get("MKL_ENABLE_INSTRUCTIONS", "native")}
+
+
+def path(name: str, key: dict, where: str | Path | None = None) -> Path:
+    """Where cached(name, key) keeps its result."""
+    ident = json.dumps({"key": key, "code": code_hash(), "machine": machine()}, sort_keys=True, default=str)
+    return Path(where or folder()) / f"{name}-{hashlib.sha256(ident.encode()).hexdigest()[:16]}.npz"
+
+
+def cached(name: str, key: dict, compute: Callable[[], store.Results], where: str | Path | None = None,
+           log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> store.Results:
+    """compute() once per (name, key, code, machine path); later calls load the file it wrote. An
+    unreadable file (truncated, corrupt, not ours) is a miss: one line says so, and it is recomputed."""
+    p = path(name, key, where)
+    if p.exists():
+        try:
+            return store.load(p)
+        except store.ResultsFileError as e:
+            log(f"cache: {e.args[0].split(' (')[0]}: unreadable, recomputing {name}")
+    res = compute()
+    res.meta["cache"] = {"name": name, "code": code_hash(), "machine": machine()}
+    store.save(res, p)
+    return res
+
+
+def prune(where: str | Path | None = None) -> list[Path]:
+    """Delete cache files written by other code than the current one, unreadable files and leftovers
+    of interrupted writes; entries of other machine paths (e.g. make test's) are kept. Returns them."""
+    gone = []
+    for p in sorted(Path(where or folder()).glob("*")):
+        if p.name.endswith(".tmp") or (p.suffix == ".npz" and _stale(p)):
+            p.unlink()
+            gone.append(p)
+    return gone
+
+
+def _stale(p: Path) -> bool:
+    try:
+        return store.read_meta(p).get("cache", {}).get("code") != code_hash()
+    except store.ResultsFileError:
+        return True

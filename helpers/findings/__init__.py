@@ -1,0 +1,22 @@
+"""What each chapter states, computed once from the book's cached runs (helpers.book): one function
+per chapter returns its named numbers (rounded by helpers.stats) and tables (helpers.tables). The
+chapter glues and prints them; the summary and report.md merge the very same values."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+
+@lru_cache(maxsize=None)
+def chapter(name: str) -> dict:
+    """The findings of one chapter module (seed, gradients, sparsity, stability, expressivity, dynamics)."""
+    from importlib import import_module
+    return import_module(f"{__name__}.{name}").findings()
+
+
+def glue(values: dict, names: list[str] | None = None) -> None:
+    """Glue every number (not the tables) under its name, for {glue:}`name` in the chapter's prose."""
+    import numpy as np
+    from myst_nb import glue as _glue
+    for name, value in values.items():
+        if (names is None or name in names) and isinstance(value, (int, float, str, np.generic)):
+            _glue(name, value.item() if isinstance(value, np.generic) else value, display=False)

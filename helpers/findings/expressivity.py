@@ -1,0 +1,126 @@
+"""Chapter 5, expressivity: the linear collapse, exact linear pieces, depth separation (the tent map),
+what fixed budgets can represent against what Adam finds in 500 epochs, extrapolation and spectral bias."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from .. import book, probes, rebuild, stats
+from ..data import best_line, landmarks, make_dataset, on_training_interval, target_fn
+from ..models import tent_mlp
+from ..tables import Table
+from .gradients import first_crossing
+
+
+def interpolation_mse(target: str, k: float, units: int) -> float:
+    """Test MSE of a construction: the piecewise-linear interpolant of the clean target at units + 1
+    equally spaced knots on [-pi, pi], which a one-hidden-layer ReLU network of `units` units computes
+    exactly (one unit per kink); measured on the dense test grid. An upper bound on what the shape
+    can represent: a deeper shape of as many units can compute at least as many pieces."""
+    d = make_dataset(target, k)
+    knots = np.linspace(-math.pi, math.pi, units + 1)
+    f = target_fn(target, k)(torch.from_numpy(knots)).numpy()
+    x = d.x_test[:, 0].numpy()
+    return float(np.mean((np.interp(x, knots, f) - d.y_test[:, 0].numpy()) ** 2))
+
+
+def findings() -> dict:
+    res, data = book.seed_run(), make_dataset()
+    f: dict = {}
+    # the linear collapse
+    slope, intercept = best_line(data)
+    x_wide = np.asarray(res.coords["x_wide"])
+    pred = res.sel("pred", activation="identity")[:, -1, :].astype(float)       # [seed, x] (stored in float32)
+    net_slope = (pred[:, -1] - pred[:, 0]) / (x_wide[-1] - x_wide[0])
+    net_intercept = pred[:, len(x_wide) // 2]
+    dev = np.abs(pred - (net_slope[:, None] * x_wide + net_intercept[:, None])).max()
+    f["linear_table"] = Table(["", "slope", "intercept", "train MSE"], [
+        ["least squares", f"{slope:.4f}", f"{intercept:.5f}", f"{landmarks(data)['linear']:.4f}"],
+        [f"trained ({len(res.coords['seed'])} nets)", stats.at_spread(net_slope), stats.at_spread(net_intercept),
+         stats.at_spread(res.sel("final_train_mse", activation="identity"))]], "The linear network against least squares")
+    f["ls_slope"] = round(slope, 4)
+    f["straight_to_float32"] = bool(dev < 1e-5)   # predictions are stored in float32
+    # pieces at init and trained
+    init = book.init_pieces()
+    p = init["pieces"]
+    f["init_pieces_table"] = Table(["depth"] + [str(w) for w in init.coords["width"]],
+                                   [[str(d)] + [f"{np.median(p[0, i, j]):.0f}" for j in range(p.shape[2])]
+                                    for i, d in enumerate(init.coords["depth"])],
+                                   "Median linear pieces at init (PyTorch default), rows depth, columns width")
+    f["he_pieces"] = sorted(set(p[1].ravel().tolist()))
+    rows, points = [], []
+    for name in ("relu", "leaky_relu"):
+        counts = probes.linear_pieces(rebuild.trained(res, activation=name))
+        rows.append([name, str(counts.tolist()), stats.at_spread(counts)])
+        f[f"pieces_trained_{name}"] = stats.rounded(counts)
+        f[f"pieces_seed_{name}"] = {"units": 10 * 64, "pieces": counts}
+    budget = book.budget_grid()
+    for depth, width in budget.meta["config"]["shapes"]:
+        net = rebuild.trained(budget, params=f"params_L{depth}_W{width}", depth=depth, width=width,
+                              target="sin(6x)", activation="relu")
+        counts = probes.linear_pieces(net)
+        rows.append([f"relu {depth} x {width} on sin(6x)", str(counts.tolist()), stats.at_spread(counts)])
+        points.append((depth * width, counts))
+    f["pieces_budget"] = points                       # [(units, pieces per seed)] for the figure
+    f["trained_pieces_table"] = Table(["trained network", "pieces per seed", "mean ± sd"], rows,
+                                      "Linear pieces on [-pi, pi] after training")
+    # the tent map
+    tent = book.tent()
+    rows = [["hand-built 4 x 2", "0 (exact)", str(probes.linear_pieces(tent_mlp(4)).tolist())]]
+    for depth, width in tent.meta["config"]["shapes"]:
+        tag = f"L{depth}_W{width}"
+        net = rebuild.trained(tent, params=f"params_{tag}", depth=depth, width=width, activation="relu")
+        mse = tent[f"test_mse_{tag}"]
+        rows.append([f"trained {depth} x {width}", stats.at_spread(mse), str(probes.linear_pieces(net).tolist())])
+        f[f"tent_{depth}_{width}"] = stats.rounded(mse)
+    f["tent_table"] = Table(["", "test MSE", "pieces per seed"], rows, "The tent map composed 4 times (16 pieces)")
+    # fixed budget: what Adam found in 500 epochs, and what the shape can represent
+    med = np.median(budget["final_test_mse"], -1)                             # [shape, target, activation]
+    tables = {}
+    for a, name in enumerate(budget.coords["activation"]):
+        tables[name] = Table(["shape"] + budget.coords["target"],
+                             [[s] + [f"{med[i, j, a]:.3f}" for j in range(med.shape[1])]
+                              for i, s in enumerate(budget.coords["shape"])], name)
+    f["budget_tables"] = tables
+    for i, s in enumerate(budget.coords["shape"]):
+        f[f"sin6_relu_{s}"] = round(float(med[i, budget.index("target", "sin(6x)"), budget.index("activation", "relu")]), 3)
+    rows = []
+    for depth, width in budget.meta["config"]["shapes"]:
+        units = depth * width
+        rows.append([f"{depth} x {width}", str(units)] + [f"{interpolation_mse(t, k, units):.0e}"
+                                                          for t, k in budget.meta["config"]["targets"]])
+    f["representable_table"] = Table(["shape", "hidden units"] + budget.coords["target"], rows,
+                                     "Test MSE of a piecewise-linear interpolant with one piece per hidden unit, "
+                                     "which one hidden layer of that many ReLU units computes exactly")
+    f["interp_sin6_700"] = float(f"{interpolation_mse('sin', 6, 700):.0e}")
+    # extrapolation
+    outside, right = ~on_training_interval(x_wide), x_wide > 1.5 * np.pi
+    clean = data.y_wide[:, 0].numpy()
+    rows = []
+    for name in res.coords["activation"]:
+        p = res.sel("pred", activation=name)[:, -1, :].astype(float)
+        mse_out = ((p[:, outside] - clean[outside]) ** 2).mean(-1)
+        slope_end = (p[:, -1] - p[:, right.argmax()]) / (x_wide[-1] - x_wide[right.argmax()])
+        rows.append([name, stats.at_spread(mse_out), stats.at_spread(slope_end)])
+    f["extrapolation_table"] = Table(["", "MSE vs the clean target outside [-pi, pi]", "slope near x = 2 pi"], rows,
+                                     "Extrapolation to [-2 pi, 2 pi]")
+    # spectral bias
+    spec = book.spectral()
+    xs = np.asarray(spec.coords["x_wide"])
+    inside = on_training_interval(xs)
+    epochs = spec.coords["record_epoch"]
+    rows = []
+    for name in spec.coords["activation"]:
+        comps = stats.cosine_components(spec.sel("pred", activation=name)[..., inside], xs[inside], (1, 3, 5))
+        t = first_crossing(np.moveaxis(comps / np.array([1.0, 0.5, 0.25]), -1, 0), epochs, 0.5)  # [k, seed]
+        cells = [stats.at_spread(v[v > 0]) + ("" if (v > 0).all() else f" ({(v > 0).sum()}/{v.size})")
+                 if (v > 0).any() else "never" for v in t]
+        rows.append([name] + cells)
+        if name == "relu":
+            for k, v in zip((1, 3, 5), t):
+                f[f"half_relu_{k}"] = stats.rounded(v[v > 0]) if (v > 0).any() else "never"
+    f["spectral_table"] = Table(["", "cos(x)", "cos(3x)", "cos(5x)"], rows,
+                                "First logged epoch at which half of each component is learned (mean ± sd over seeds)")
+    return f

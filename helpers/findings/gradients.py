@@ -1,0 +1,168 @@
+"""Chapter 2, gradient flow: the mean-field theory (fixed point, chi_1, depth scale, the edge of
+chaos) against measurements at initialisation across depth and init, during training, and under
+other optimizers."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import activations, analysis, book, failure, rebuild, stats, theory
+from ..data import make_dataset
+from ..models import INITS
+from ..tables import Table
+
+REPORT_EPOCHS = (0, 1, 100, 200, 500)
+
+
+def _layer_ratio(g: np.ndarray) -> np.ndarray:
+    return g[..., 0] / g[..., -1]
+
+
+def training_ratios(res, kind: str) -> Table:
+    """Layer 1 / layer 10 of a gradient magnitude over training (first steps' mean, then epochs)."""
+    rows = []
+    for name in res.coords["activation"]:
+        steps = np.nanmean(res.sel(kind + "_steps", activation=name), axis=-2)          # [seed, layer]
+        cells = [stats.geo_spread(_layer_ratio(steps))]
+        cells += [stats.geo_spread(_layer_ratio(res.sel(kind, activation=name, grad_epoch=e))) for e in REPORT_EPOCHS]
+        rows.append([name] + cells)
+    title = {"grad_w": "mean |dL/dW_l|", "grad_h": "||dL/dh_l||"}[kind]
+    return Table(["activation", "first 10 steps"] + [f"epoch {e}" for e in REPORT_EPOCHS], rows,
+                 f"{title}, layer 1 / layer 10 (geometric mean ×/÷ spread over seeds)")
+
+
+def first_crossing(ratio: np.ndarray, epochs: list[int], level: float = 1.0) -> np.ndarray:
+    """Per run (last axis = `epochs`): the first epoch at which ratio >= level; -1 if never."""
+    above = np.asarray(ratio) >= level
+    return np.where(above.any(-1), np.asarray(epochs)[above.argmax(-1)], -1)
+
+
+def fixed_point_table(names, inits) -> Table:
+    """Per activation and init: the fixed point q*, chi_1 there and the depth scale xi = 1/|log chi_1| over
+    which deep gradients shrink (or grow) by a factor e; 'inf' beyond 1e5 layers (criticality)."""
+    header, rows = ["activation"], []
+    for init in inits:
+        header += [f"{init}: q*", "chi_1", "xi"]
+    for name in names:
+        row = [name]
+        for init in inits:
+            vw, vb = theory.weight_variance(init, 64, 64)
+            q, c = theory.chi_1(name, 64 * vw, vb)
+            xi = "inf" if abs(c - 1) < 1e-5 else f"{abs(theory.depth_scale(c)):.3g}" + (" (grows)" if c > 1 else "")
+            row += [f"{q:.3g}", f"{c:.3f}", xi]
+        rows.append(row)
+    return Table(header, rows, "Deep-layer fixed point q*, chi_1 there, and the depth scale xi of vanishing "
+                               "(or growing) gradients")
+
+
+def critical_table(names) -> tuple[Table, dict]:
+    rows, glued = [], {}
+    for name in names:
+        c = theory.critical_sigma_w2(name)
+        if math.isfinite(c):
+            q, x = theory.chi_1(name, c)
+            rows.append([name, f"{c:.3g}", f"{q:.3g}", "yes"])
+        else:
+            lo, hi = theory.critical_jump(name)
+            below, above = theory.chi_1(name, lo)[1], theory.chi_1(name, hi)[1]
+            rows.append([name, f"none: jumps at {lo:.3g}", f"0 / inf", f"no (chi_1 {below:.2f} -> {above:.2f})"])
+            glued[f"jump_{name}"], glued[f"jump_below_{name}"], glued[f"jump_above_{name}"] = \
+                round(lo, 2), round(below, 2), round(above, 2)
+        glued[f"critical_{name}"] = round(c, 3) if math.isfinite(c) else "none"
+    return Table(["activation", "critical sigma_w^2", "q* there", "chi_1 = 1 reachable"], rows,
+                 "The edge of chaos at zero bias, from inputs of unit variance"), glued
+
+
+def gains_after_training(res, data) -> Table:
+    """Why the profile flips: the backward gain of the hidden weight matrices (mean over layers 2..10)
+    for a random direction (what mean field assumes), for the actual gradient, and at most (the top
+    singular value), at init and after training (analysis.signal_gains)."""
+    rows = []
+    x, y = data.x.double(), data.y.double()
+    for name in res.coords["activation"]:
+        cells = []
+        for net in (rebuild.initial(res, activation=name), rebuild.trained(res, activation=name)):
+            g = analysis.signal_gains(net, x, y).mean(1).numpy()               # [seed, 3]
+            cells += [stats.at_spread(g[:, i]) for i in range(3)]
+        rows.append([name] + cells)
+    return Table(["activation", "init: random", "signal", "top", "end: random", "signal", "top"], rows,
+                 "Gain of one backward step through W_l (mean over layers): a random direction, the actual "
+                 "gradient, the largest singular value (mean ± sd over seeds)")
+
+
+def optimizer_table(opt) -> tuple[Table, dict]:
+    constant = opt.meta["config"]["landmarks"]["constant"]
+    rows, glued = [], {}
+    keys = dict(zip(book.OPTIMIZER_SETTINGS, ["adam_default", "adam_1e12", "adam_1e6", "gd_01", "gd_1"]))
+    div = failure.exploded(failure.final_loss(opt["loss"]), opt["diverged_epoch"], constant)
+    for i, setting in enumerate(opt.coords["setting"]):
+        loss = opt["loss"][i, 0]                                          # [seed, epoch]
+        esc = stats.first_epoch_below(loss, 0.9 * constant)
+        ok = esc > 0
+        moved = rebuild.weight_change(opt, setting=setting, activation="sigmoid")[:, 0]
+        mse = np.where(div[i, 0], np.nan, opt["final_train_mse"][i, 0])
+        rows.append([setting, stats.at_spread(esc[ok]) if ok.any() else "never", stats.count(ok),
+                     stats.at_spread(mse), stats.geo_spread(moved), stats.count(div[i, 0])])
+        glued[f"esc_{keys[setting]}"] = stats.rounded(esc[ok]) if ok.any() else "never"
+        glued[f"l1_{keys[setting]}"] = stats.geo_rounded(moved)
+    return Table(["setting", "escape epoch", "escaped", "final train MSE", "layer-1 change", "diverged"], rows,
+                 "Sigmoid seed network under other optimizers (5 seeds each)"), glued
+
+
+def findings() -> dict:
+    res, sweep, data = book.seed_run(), book.init_sweep(), make_dataset()
+    names = book.ACTS
+    f: dict = {}
+    f["slope_table"] = Table(["activation", "min phi'", "max phi'"],
+                             [[n] + [f"{v:.3f}" for v in activations.get(n).slope_range()] for n in names])
+    f["sigma_table"] = Table(["init", "sigma_w^2 = n Var(W)", "sigma_b^2"],
+                             [[i, f"{theory.sigma_w2(i):.4f}", f"{theory.weight_variance(i, 64, 64)[1]:.5f}"]
+                              for i in INITS])
+    f["fixed_point_table"] = fixed_point_table(names, ("torch_default", "xavier", "kaiming"))
+    for name in names:
+        for init in ("torch_default", "kaiming"):
+            vw, vb = theory.weight_variance(init, 64, 64)
+            f[f"chi1_{init}_{name}"] = round(theory.chi_1(name, 64 * vw, vb)[1], 3)
+    f["critical_table"], glued = critical_table(names)
+    f |= glued
+    # theory against measurement at init, depth 10
+    rows, worst = [], 1.0
+    for name in names:
+        cells = []
+        for case in ("torch_default", "kaiming"):
+            g = sweep.sel("grad_h", case=case, activation=name, depth=10)
+            meas, pred = _layer_ratio(g[:, :10]), sweep.sel("theory_h", case=case, activation=name, depth=10)[0]
+            cells += [stats.geo_spread(meas), f"{pred:.1e}"]
+            if case == "torch_default":
+                worst = max(worst, stats.geo_mean(meas) / pred, pred / stats.geo_mean(meas))
+                f[f"meas_default_{name}"], f[f"pred_default_{name}"] = stats.geo_rounded(meas), float(f"{pred:.1e}")
+        rows.append([name] + cells)
+    f["theory_vs_measured"] = Table(["activation", "default: measured", "predicted", "He: measured", "predicted"],
+                                    rows, "Layer 1 / layer 10 of ||dL/dh_l|| at init (5 seeds) against mean field")
+    f["worst_factor"] = round(float(worst), 1)
+    # depth 50
+    rows = []
+    for name in names:
+        cells = []
+        for case in sweep.coords["case"]:
+            g = sweep.sel("grad_h", case=case, activation=name, depth=50)
+            meas, pred = _layer_ratio(g), sweep.sel("theory_h", case=case, activation=name, depth=50)[0]
+            cells.append(f"{stats.geo_spread(meas).split(' ')[0]} ({pred:.0e})")
+            f[f"d50_{case.replace(' x 2.25', '_above')}_{name}"] = stats.geo_rounded(meas)
+        rows.append([name] + cells)
+    f["depth50_table"] = Table(["activation"] + sweep.coords["case"], rows,
+                               "Layer 1 / layer 50 of ||dL/dh_l|| at init: measured (mean-field prediction)")
+    he = theory.mean_field("gelu", 50, 64, "kaiming")
+    f["gelu_q50"], f["gelu_q1"] = float(f"{he.q[-1]:.1e}"), round(float(he.q[0]), 2)
+    # training
+    f["ratio_w_table"], f["ratio_h_table"] = training_ratios(res, "grad_w"), training_ratios(res, "grad_h")
+    epochs = res.coords["grad_epoch"]
+    f["crossing_table"] = Table(["activation", "mean |dL/dW_l|", "||dL/dh_l||"],
+                                [[n] + [str(first_crossing(_layer_ratio(res.sel(k, activation=n)), epochs).tolist())
+                                        for k in ("grad_w", "grad_h")] for n in res.coords["activation"]],
+                                "First logged epoch with layer 1 >= layer 10, per seed (-1: never)")
+    f["gains_table"] = gains_after_training(res, data)
+    f["optimizer_table"], glued = optimizer_table(book.optimizers())
+    f |= glued
+    return f

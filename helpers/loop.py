@@ -1,0 +1,54 @@
+"""The plain per-model training loop: torch.optim + one nn.Module, the code a student would write.
+
+It is the reference that the batched engine (helpers.batched) is tested and benchmarked against;
+both feed the same Recorder, so their logs have the same names and meanings.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .config import BatchSampler, TrainConfig, pick_device
+from .data import Dataset
+from .models import MLP, StackedMLP
+from .recorder import Recorder
+from .store import Results
+
+
+def train_loop(activation: str, seed: int, data: Dataset, cfg: TrainConfig, depth: int = 10,
+               width: int = 64, init: str = "torch_default", device: str = "cpu") -> Results:
+    """Train one MLP with torch.optim, one step per mini-batch, in cfg.dtype; the Recorder's results (M = 1)."""
+    dev, dtype = pick_device(device), cfg.torch_dtype
+    net = MLP(depth, width, activation, init, seed, dtype).to(dev)
+    d = data.to(dev, dtype)
+    opt = (torch.optim.Adam(net.parameters(), lr=cfg.lr, eps=cfg.adam_eps) if cfg.optimizer == "adam"
+           else torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=cfg.momentum))
+    rec, sampler = Recorder(cfg, d, 1, depth, width), BatchSampler([seed], len(d.x), cfg.batch_size)
+    alive = torch.ones(1, dtype=torch.bool)
+    probe = lambda: StackedMLP.from_modules([net])  # noqa: E731  (probes read a stacked copy)
+    rec.epoch(0, probe(), alive)
+    step = 0
+    for epoch in range(1, cfg.epochs + 1):
+        total = 0.0
+        for i, idx in enumerate(sampler.epoch()):
+            xb, yb = d.x[idx[0]], d.y[idx[0]]
+            rec.first_step(step, probe(), xb, yb, alive)
+            loss = ((net(xb) - yb) ** 2).mean()
+            if not torch.isfinite(loss):
+                break
+            opt.zero_grad()
+            loss.backward()
+            before = probe().flat if (i == 0 and rec.tracks_update(epoch)) else None
+            opt.step()
+            if before is not None:
+                rec.record_update(epoch, probe(), before, alive)
+            total += loss.item() * len(xb) / len(d.x)
+            step += 1
+        test = rec.epoch(epoch, probe(), alive) if torch.isfinite(loss) else None
+        if not (math.isfinite(total) and torch.isfinite(loss) and (test is None or torch.isfinite(test))):
+            rec.diverged(torch.tensor([0]), epoch)
+            alive[:] = False
+            break
+        rec.curves(epoch, torch.tensor([total], dtype=torch.float64), test, alive)
+    return rec.finish(probe(), alive)

@@ -1,0 +1,42 @@
+"""Tables as the book prints them: fixed-width text in notebooks (what nbval compares), Markdown in
+report.md and on the site. A Table prints as text and renders as a real table in Jupyter."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def text_table(header: list[str], rows: list[list[str]]) -> str:
+    """Fixed-width plain text."""
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def md_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Markdown table lines; a | inside a cell (as in max |phi'|) is escaped."""
+    line = lambda r: "| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |"  # noqa: E731
+    return [line(header), "|" + "---|" * len(header)] + [line(r) for r in rows]
+
+
+@dataclass
+class Table:
+    """A titled table of strings. print() gives fixed-width text; Jupyter shows a Markdown table."""
+
+    header: list[str]
+    rows: list[list[str]]
+    title: str = ""
+
+    def __str__(self) -> str:
+        return (self.title + "\n" if self.title else "") + text_table(self.header, self.rows)
+
+    __repr__ = __str__   # text/plain: what nbval compares and a terminal shows
+
+    def markdown(self) -> str:
+        return "\n".join(([f"**{self.title}**", ""] if self.title else []) + md_table(self.header, self.rows))
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+    def column(self, name: str) -> list[str]:
+        i = self.header.index(name)
+        return [r[i] for r in self.rows]
