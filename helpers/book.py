@@ -91,13 +91,15 @@ def per_activation(name: str, acts, seeds: int, cfg: TrainConfig, cost: float, *
                lambda parts: concat(parts, "activation"), cost)
 
 
+DEPTH_KEEP = ("loss", "final_train_mse", "final_test_mse", "diverged_epoch", "unit_states", "grad_h", "pred")
+
+
 def _depth_series(name: str, act: str, lrs, seeds: int, cfg: TrainConfig, depths) -> Results:
     def run():
         parts = [grid([act], list(range(seeds)), make_dataset(), cfg, lrs=list(lrs), depth=d) for d in depths]
-        return stacked(parts, "depth", list(depths), ("loss", "final_train_mse", "final_test_mse", "diverged_epoch",
-                                                      "unit_states", "grad_h", "pred"))
+        return stacked(parts, "depth", list(depths), DEPTH_KEEP)
     return cache.cached(name, dict(activation=act, lrs=list(lrs), seeds=seeds, depths=list(depths),
-                                   train=asdict(cfg)), run)
+                                   train=asdict(cfg), keep=DEPTH_KEEP), run)
 
 
 def by_depth(name: str, acts, lrs, depths=DEPTHS, seeds: int = SEEDS, **train) -> Run:
@@ -107,21 +109,25 @@ def by_depth(name: str, acts, lrs, depths=DEPTHS, seeds: int = SEEDS, **train) -
                lambda parts: concat(parts, "activation"), cost)
 
 
+OPTIMIZER_KEEP = ("loss", "final_train_mse", "final_test_mse", "diverged_epoch", "final_params", "grad_h", "unit_states")
+
+
 def _optimizers() -> Results:
     parts = [grid(["sigmoid"], list(range(SEEDS)), make_dataset(), TrainConfig(**kw, record_epochs=(0,), probe_layers=()))
              for kw in OPTIMIZER_SETTINGS.values()]
-    return stacked(parts, "setting", list(OPTIMIZER_SETTINGS), ("loss", "final_train_mse", "final_test_mse",
-                                                                "diverged_epoch", "final_params", "grad_h", "unit_states"))
+    return stacked(parts, "setting", list(OPTIMIZER_SETTINGS), OPTIMIZER_KEEP)
+
+
+EPS_KEEP = ("loss", "final_train_mse", "diverged_epoch", "unit_states", "grad_h")
 
 
 def _eps_series(act: str) -> Results:
     def run():
         parts = [grid([act], list(range(SEEDS)), make_dataset(), TrainConfig(**SWEEP, adam_eps=eps), depth=30)
                  for eps in EPS_AT_DEPTH]
-        return stacked(parts, "adam_eps", list(EPS_AT_DEPTH), ("loss", "final_train_mse", "diverged_epoch",
-                                                               "unit_states", "grad_h"))
+        return stacked(parts, "adam_eps", list(EPS_AT_DEPTH), EPS_KEEP)
     return cache.cached("eps_at_depth", dict(activation=act, seeds=SEEDS, eps=list(EPS_AT_DEPTH),
-                                             train=asdict(TrainConfig(**SWEEP))), run)
+                                             train=asdict(TrainConfig(**SWEEP)), keep=EPS_KEEP), run)
 
 
 BUDGET_SHAPES = ((1, 700), (2, 44), (4, 25), (8, 17))   # (depth, width): about 2,100 parameters each
@@ -148,7 +154,7 @@ def _budget(act: str) -> Results:
         res.meta["config"] |= {"shapes": [list(s) for s in BUDGET_SHAPES], "targets": [list(t) for t in HARDER_TARGETS]}
         return res
     return cache.cached("budget_grid", dict(shapes=BUDGET_SHAPES, targets=HARDER_TARGETS, activation=act,
-                                            seeds=SEEDS, train=asdict(cfg)), run)
+                                            seeds=SEEDS, train=asdict(cfg), version=2), run)
 
 
 TENT_SHAPES = ((4, 2), (4, 16), (1, 64), (10, 64))
@@ -170,21 +176,24 @@ def _tent() -> Results:
         return Results(arrays, dims, {"seed": list(range(SEEDS))},
                        {"config": {"compositions": 4, "shapes": [list(s) for s in TENT_SHAPES],
                                    "train": asdict(cfg), "data": data.describe()}})
-    return cache.cached("tent", dict(shapes=TENT_SHAPES, seeds=SEEDS, train=asdict(cfg)), run)
+    return cache.cached("tent", dict(shapes=TENT_SHAPES, seeds=SEEDS, train=asdict(cfg), version=2), run)
 
 
 OPTIMIZER_SETTINGS = {"Adam, eps 1e-8 (default)": dict(), "Adam, eps 1e-12": dict(adam_eps=1e-12),
                       "Adam, eps 1e-6": dict(adam_eps=1e-6), "GD, lr 0.1": dict(optimizer="sgd", lr=0.1),
                       "GD, lr 1": dict(optimizer="sgd", lr=1.0)}
-EPS_AT_DEPTH = (1e-8, 0.0)
+EPS_AT_DEPTH = (1e-8, 1e-30)   # 1e-30, not 0: Adam's step is 0/0 for a weight whose gradient is exactly 0
 LONG_EPOCHS = 3000
 EPS_ACTS = ("sigmoid", "tanh", "relu", "gelu")
 GD_LRS = (0.0316, 0.1, 0.316, 1.0, 3.16)
 DEPTH_LRS = (1e-2, 1.78e-2, 3.16e-2, 5.62e-2, 0.1)   # quarter decades around ReLU's limit
 
 
-def _one(name: str, key: dict, fn: Callable[[], Results], cost: float) -> Run:
-    return Run({name: partial(cache.cached, name, key, fn)}, cost=cost)
+AT_INIT = ("at_init.py", "theory.py")   # what the measurements at initialisation also depend on
+
+
+def _one(name: str, key: dict, fn: Callable[[], Results], cost: float, modules: tuple[str, ...] = ()) -> Run:
+    return Run({name: partial(cache.cached, name, key, fn, modules=modules)}, cost=cost)
 
 
 _data = make_dataset
@@ -194,16 +203,17 @@ RUNS: dict[str, Run] = {
         dtype="float32", probe_layers=(), record_epochs=(0,), states_every=None, grad_every=None), cost=0.5 * SEEDS),
     # chapters 2-5: at initialisation
     "init_sweep": _one("init_sweep", dict(acts=ACTS, depths=[5, 10, 20, 30, 50], seeds=SEEDS), lambda:
-                       at_init.init_sweep(ACTS, [5, 10, 20, 30, 50], list(range(SEEDS)), _data()), cost=15),
+                       at_init.init_sweep(ACTS, [5, 10, 20, 30, 50], list(range(SEEDS)), _data()), cost=15, modules=AT_INIT),
     "init_states": _one("init_states", dict(acts=ACTS, seeds=50), lambda:
-                        at_init.init_states(ACTS, list(range(50)), _data()), cost=20),
+                        at_init.init_states(ACTS, list(range(50)), _data()), cost=20, modules=AT_INIT),
     "born_dead": _one("born_dead", dict(widths=[1, 2, 3, 4, 6, 8], depths=[1, 2, 5, 10, 20, 50], samples=1000),
-                      lambda: at_init.born_dead([1, 2, 3, 4, 6, 8], [1, 2, 5, 10, 20, 50], 1000), cost=8),
+                      lambda: at_init.born_dead([1, 2, 3, 4, 6, 8], [1, 2, 5, 10, 20, 50], 1000), cost=8, modules=AT_INIT),
     "curvature": _one("curvature", dict(depths=list(DEPTHS), seeds=SEEDS, acts=ACTS), lambda:
-                      at_init.curvature(_data(), list(DEPTHS), SEEDS, ACTS), cost=50),
-    "init_pieces": _one("init_pieces", {}, at_init.init_pieces, cost=1),
+                      at_init.curvature(_data(), list(DEPTHS), SEEDS, ACTS), cost=50, modules=AT_INIT),
+    "init_pieces": _one("init_pieces", {}, at_init.init_pieces, cost=1, modules=AT_INIT),
     # chapter 2
-    "optimizers": _one("optimizers", dict(settings=OPTIMIZER_SETTINGS, seeds=SEEDS), _optimizers, cost=25),
+    "optimizers": _one("optimizers", dict(settings=OPTIMIZER_SETTINGS, seeds=SEEDS, keep=OPTIMIZER_KEEP), _optimizers,
+                       cost=25),
     # chapters 3-4
     "lr_sweep": per_activation("lr_sweep", ACTS, SEEDS, TrainConfig(**SWEEP), lrs=list(SWEEP_LRS),
                                cost=len(SWEEP_LRS) * SEEDS),

@@ -26,11 +26,16 @@ from . import store
 
 ENV = "HELPERS_CACHE_DIR"
 PACKAGE = Path(__file__).resolve().parent
-# Modules that never feed a cached computation (they read, analyse or present results): editing them
-# recomputes nothing. tests/test_cache.py checks that no computing module imports one of them.
+# Modules that only some runs use: hashed into the key of the runs that name them (cached(modules=...)),
+# so a change to the theory recomputes the measurements at initialisation, not every training run.
+OPTIONAL = {"theory.py", "at_init.py"}
+# Modules that never feed a cached computation (they read, analyse or present results), and book.py, whose
+# run definitions put every parameter that changes a run into that run's key: editing them recomputes
+# nothing (or only the runs whose keys changed). tests/test_cache.py checks that no computing module
+# imports one of them.
 NOT_COMPUTING = {"plotting", "findings", "widgets.py", "static_explorers.py", "explorer_stats.py", "report.py",
                  "summary.py", "tables.py", "__main__.py", "cache.py", "precompute.py", "failure.py", "stats.py",
-                 "analysis.py", "dead_units.py", "rebuild.py"}
+                 "analysis.py", "dead_units.py", "rebuild.py", "book.py"}
 
 
 def folder() -> Path:
@@ -44,13 +49,14 @@ def folder() -> Path:
     return here / ".cache"
 
 
-@lru_cache(maxsize=1)
-def code_hash() -> str:
-    """Hash of the source of every computing module of helpers/ (16 hex digits)."""
+@lru_cache(maxsize=None)
+def code_hash(modules: tuple[str, ...] = ()) -> str:
+    """Hash of the source of every computing module of helpers/, plus the optional `modules` named
+    (16 hex digits)."""
     digest = hashlib.sha256()
     for f in sorted(PACKAGE.rglob("*.py")):
         rel = f.relative_to(PACKAGE)
-        if rel.parts[0] in NOT_COMPUTING:
+        if rel.parts[0] in NOT_COMPUTING or (rel.parts[0] in OPTIONAL and rel.parts[0] not in modules):
             continue
         digest.update(rel.as_posix().encode() + b"\0" + f.read_bytes())
     return digest.hexdigest()[:16]
@@ -64,24 +70,27 @@ def machine() -> dict[str, str]:
             "mkl_instructions": os.environ.get("MKL_ENABLE_INSTRUCTIONS", "native")}
 
 
-def path(name: str, key: dict, where: str | Path | None = None) -> Path:
+def path(name: str, key: dict, where: str | Path | None = None, modules: tuple[str, ...] = ()) -> Path:
     """Where cached(name, key) keeps its result."""
-    ident = json.dumps({"key": key, "code": code_hash(), "machine": machine()}, sort_keys=True, default=str)
+    ident = json.dumps({"key": key, "code": code_hash(modules), "machine": machine()}, sort_keys=True, default=str)
     return Path(where or folder()) / f"{name}-{hashlib.sha256(ident.encode()).hexdigest()[:16]}.npz"
 
 
 def cached(name: str, key: dict, compute: Callable[[], store.Results], where: str | Path | None = None,
-           log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> store.Results:
+           log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
+           modules: tuple[str, ...] = ()) -> store.Results:
     """compute() once per (name, key, code, machine path); later calls load the file it wrote. An
-    unreadable file (truncated, corrupt, not ours) is a miss: one line says so, and it is recomputed."""
-    p = path(name, key, where)
+    unreadable file (truncated, corrupt, not ours) is a miss: one line says so, and it is recomputed.
+    `modules`: optional modules (OPTIONAL) the computation also depends on, e.g. ("at_init.py", "theory.py")."""
+    p = path(name, key, where, modules)
     if p.exists():
         try:
             return store.load(p)
         except store.ResultsFileError as e:
             log(f"cache: {e.args[0].split(' (')[0]}: unreadable, recomputing {name}")
     res = compute()
-    res.meta["cache"] = {"name": name, "code": code_hash(), "machine": machine()}
+    res.meta["cache"] = {"name": name, "code": code_hash(), "modules": list(modules),
+                         "code_with_modules": code_hash(modules), "machine": machine()}
     store.save(res, p)
     return res
 
@@ -99,6 +108,7 @@ def prune(where: str | Path | None = None) -> list[Path]:
 
 def _stale(p: Path) -> bool:
     try:
-        return store.read_meta(p).get("cache", {}).get("code") != code_hash()
+        meta = store.read_meta(p).get("cache", {})
     except store.ResultsFileError:
         return True
+    return meta.get("code_with_modules") != code_hash(tuple(meta.get("modules", ())))

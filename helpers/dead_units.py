@@ -8,6 +8,7 @@ import numpy as np
 
 from .theory import weight_variance
 
+
 def p_dead_first_layer(x_max: float = math.pi) -> float:
     """P(a first-layer ReLU unit is dead on [-x_max, x_max]) under PyTorch's default init.
 

@@ -7,7 +7,7 @@ import torch
 from . import activations, book, failure, findings, theory
 from .tables import Table, md_table
 
-CHAPTERS = ("seed", "gradients", "sparsity", "stability", "expressivity", "dynamics")
+CHAPTERS = ("seed", "gradients", "sparsity", "stability", "expressivity", "dynamics", "playground")
 
 
 def values() -> dict:
@@ -42,7 +42,7 @@ def cheat_sheet() -> Table:
         ok = converged[name]
         rows.append([act.label, f"{lo} to {hi}", f"{act.max_slope:.3g}", f"{chi[0]:.2f} / {chi[1]:.2f}",
                      f"{sparsity[f'off_end_{name}']}", "yes" if dies else "no",
-                     f"{ok.min():.2g} to {ok.max():.2g}" if ok.size else "none", f"{act.smoothness}; {act.cost}"])
+                     f"{ok.min():g} to {ok.max():g}" if ok.size else "none", f"{act.smoothness}; {act.cost}"])
     return Table(["activation", "range", "max |phi'|", "chi_1 default / He", "units off after the seed run",
                   "dies exactly", "Adam lr that converged", "smoothness; cost"], rows)
 

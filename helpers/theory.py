@@ -146,7 +146,7 @@ def fixed_point(activation: str, sigma_w2: float, sigma_b2: float = 0.0, q0: flo
             a = m
         else:
             b = m
-        if b / a < 1 + 1e-12 or a / b < 1 + 1e-12:
+        if max(a, b) / min(a, b) < 1 + 1e-13:
             break
     return math.sqrt(a * b)
 
@@ -209,22 +209,3 @@ def critical_jump(activation: str, sigma_b2: float = 0.0, q0: float = 1.0,
         if hi / lo < 1 + 1e-9:
             break
     return lo, hi
-
-
-def gain_table(names: list[str], inits: tuple[str, ...] = ("torch_default", "kaiming"),
-               width: int = 64) -> tuple[list[str], list[list[str]]]:
-    """Header and rows: per activation and init, the fixed point q*, chi_1 there and the depth scale
-    xi = -1/log chi_1 of the deep layers (for tables.text_table)."""
-    header = ["activation"]
-    for init in inits:
-        header += [f"{init}: q*", "chi_1", "xi"]
-    rows = []
-    for name in names:
-        row = [name]
-        for init in inits:
-            vw, vb = weight_variance(init, width, width)
-            q, c = chi_1(name, width * vw, vb)
-            xi = depth_scale(c)
-            row += [f"{q:.3g}", f"{c:.3f}", "inf" if math.isinf(xi) else f"{xi:.3g}"]
-        rows.append(row)
-    return header, rows

@@ -78,9 +78,10 @@ def init_figure(depth: int, width: int, activation: str, init: str) -> plt.Figur
     return InitView().update(depth, width, activation, init)
 
 
-def train_figure(depth: int, width: int, activation: str, init: str, lr: float, epochs: int) -> plt.Figure:
-    """The live explorer's button: train one network (seed 0) briefly; loss curve and learned function.
-    A run that diverges is said so in the title (helpers.failure's rule), and its plots still draw."""
+def train(depth: int, width: int, activation: str, init: str, lr: float, epochs: int) -> tuple[plt.Figure, str]:
+    """The live explorer's button: train one network (seed 0) briefly. Returns the figure (loss curve and
+    learned function) and a one-line verdict; a run that diverges says so (helpers.failure's rule) and its
+    plots still draw."""
     from .failure import diverged
     from .runs import grid
     use_style()
@@ -92,7 +93,7 @@ def train_figure(depth: int, width: int, activation: str, init: str, lr: float, 
     c, ls = colour(activation), dash(activation)
     loss = res["loss"][0, 0]
     ax.plot(np.arange(1, epochs + 1), loss, color=c, ls=ls)
-    for key, value in res.meta["config"]["landmarks"].items():
+    for value in res.meta["config"]["landmarks"].values():
         ax.axhline(value, color="0.6", lw=0.8, ls=":")
     ax.set(yscale="log", xlabel="epoch", ylabel="train MSE", title="loss (dotted: landmarks)")
     x = np.asarray(res.coords["x_wide"])
@@ -103,12 +104,23 @@ def train_figure(depth: int, width: int, activation: str, init: str, lr: float, 
     if np.isfinite(pred).all():
         bx.plot(x[inside], pred[inside], color=c, lw=2)
     div = int(res["diverged_epoch"][0, 0])
-    note = (f" - diverged (non-finite at epoch {div})" if div >= 0 else
-            " - diverged (loss above 10x the best constant's)" if diverged(res)[0, 0] else "")
-    bx.set(xlabel="x", ylim=(-2, 2), title="learned function" + note)
+    if div >= 0:
+        note = f"diverged: the loss became non-finite at epoch {div}"
+    elif diverged(res)[0, 0]:
+        note = "diverged: the loss ended above 10x the best constant's"
+    else:
+        from .findings.seed import fit_verdict
+        mse = float(res["final_train_mse"][0, 0])
+        note = f"final train MSE {mse:.3g} after {epochs} epochs: {fit_verdict(mse, res.meta['config']['landmarks'])}"
+    bx.set(xlabel="x", ylim=(-2, 2), title="learned function" + (" - diverged" if note.startswith("div") else ""))
     fig.suptitle(f"{label(activation)}, depth {depth}, width {width}, {init}, Adam lr {lr:g}, {epochs} epochs")
     fig.tight_layout()
-    return fig
+    return fig, note
+
+
+def train_figure(depth: int, width: int, activation: str, init: str, lr: float, epochs: int) -> plt.Figure:
+    """train()'s figure alone."""
+    return train(depth, width, activation, init, lr, epochs)[0]
 
 
 def dynamics_figure(res, activation: str, epoch: int, seed: int = 0, units: int = 8) -> plt.Figure:
@@ -149,18 +161,22 @@ def png(fig: plt.Figure) -> bytes:
 
 
 def guarded(image, status, draw, close: bool = True) -> None:
-    """Show draw()'s figure in an Image widget; an exception is shown in the status widget (an HTML box
-    right under it), not lost in a log. (Image and HTML widgets rather than Output: they also behave when
-    a notebook is executed without a browser, as nbval and the book build do.)"""
+    """Show draw()'s figure in an Image widget, and its message (if draw returns (figure, message)) in the
+    status widget, an HTML box right under it. An exception is shown there too, as one line with the
+    traceback folded away, not lost in a log. (Image and HTML widgets rather than Output: they also behave
+    when a notebook is executed without a browser, as nbval and the book build do.)"""
     try:
-        fig = draw()
+        out = draw()
+        fig, message = out if isinstance(out, tuple) else (out, "")
         image.value = png(fig)
         if close:
             plt.close(fig)
-        status.value = ""
+        colour_ = "#b00" if message.startswith("diverged") else "#333"
+        status.value = f"<span class='ab-status' style='color:{colour_}'>{html.escape(message)}</span>" if message else ""
     except Exception as e:  # noqa: BLE001 -- the reader sees the error in the widget itself
-        status.value = (f"<pre style='color:#b00'>{html.escape(type(e).__name__)}: {html.escape(str(e))}</pre>"
-                        f"<details><summary>traceback</summary><pre>{html.escape(traceback.format_exc())}</pre></details>")
+        status.value = (f"<span class='ab-status ab-error' style='color:#b00'>{html.escape(type(e).__name__)}: "
+                        f"{html.escape(str(e))}</span><details><summary>traceback</summary>"
+                        f"<pre>{html.escape(traceback.format_exc())}</pre></details>")
 
 
 def explore():
@@ -185,7 +201,7 @@ def explore():
     redraw = lambda *_: guarded(top, top_status, lambda: view.update(*shape()), close=False)  # noqa: E731
     for c in (depth, width, act, init):
         c.observe(redraw, "value")
-    button.on_click(lambda *_: guarded(bottom, bottom_status, lambda: train_figure(*shape(), lr.value, epochs.value)))
+    button.on_click(lambda *_: guarded(bottom, bottom_status, lambda: train(*shape(), lr.value, epochs.value)))
     box = w.VBox([w.HBox([depth, width, act, init]), w.HBox([lr, epochs, button]), top, top_status, bottom,
                   bottom_status])
     box.add_class("ab-live-explorer")

@@ -80,3 +80,11 @@ def test_presentation_code_is_not_in_the_key_and_computing_code_never_imports_it
                 bad = [n for n in names if n.split(".")[0] in excluded]
                 assert not bad, f"{rel} imports {bad}, which is outside the cache key"
     assert Path(package / "plotting").is_dir() and "plotting" in cache.NOT_COMPUTING
+
+
+def test_optional_modules_enter_only_the_keys_of_the_runs_that_name_them(tmp_path):
+    base, with_theory = cache.code_hash(), cache.code_hash(("theory.py",))
+    assert base != with_theory
+    assert cache.path("demo", {}, tmp_path) != cache.path("demo", {}, tmp_path, modules=("theory.py",))
+    res = cache.cached("demo", {}, _tiny([]), tmp_path, modules=("theory.py",))
+    assert res.meta["cache"]["code_with_modules"] == with_theory and not cache.prune(tmp_path)

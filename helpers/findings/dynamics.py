@@ -2,10 +2,13 @@
 ratio of Adam's steps, and how the pre-activations spread out as training uses the deep layers."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import book, stats
 from ..tables import Table
+from . import chapter
 
 EPOCHS = (1, 100, 200)
 
@@ -14,10 +17,16 @@ def findings() -> dict:
     res = book.seed_run()
     f: dict = {}
     f["grad_tables"] = {e: Table(["layer"] + [str(l) for l in res.coords["layer"]],
-                                 [[n] + [f"{stats.geo_rounded(res.sel('grad_h', activation=n, grad_epoch=e)[:, l]):.0e}"
+                                 [[n] + [stats.geo_spread(res.sel("grad_h", activation=n, grad_epoch=e)[:, l])
                                          for l in range(len(res.coords["layer"]))] for n in res.coords["activation"]],
-                                 f"||dL/dh_l|| after epoch {e} (geometric mean over seeds, one significant digit)")
+                                 f"||dL/dh_l|| after epoch {e} (geometric mean ×/÷ spread over seeds)")
                         for e in EPOCHS}
+    for n in ("identity", "sigmoid"):                   # layer 1 / layer 10 after epoch 1
+        g = res.sel("grad_h", activation=n, grad_epoch=1)
+        f[f"ep1_ratio_{n}"] = stats.geo_rounded(g[:, 0] / g[:, -1])
+    seed = chapter("seed")
+    for key in ("relu_escape", "sigmoid_escape", "active_l1_end_relu"):
+        f[key] = seed[key]
     epochs = res.coords["grad_epoch"]
     rows = []
     for name in res.coords["activation"]:
@@ -25,6 +34,11 @@ def findings() -> dict:
         rows.append([name] + [stats.geo_spread(r[:, epochs.index(e), l - 1]) for l in (1, 10) for e in (1, 100, 500)])
         for l in (1, 10):
             f[f"update_l{l}_ep1_{name}"] = stats.geo_rounded(r[:, epochs.index(1), l - 1])
+            f[f"update_l{l}_end_{name}"] = stats.geo_rounded(r[:, -1, l - 1])
+    # Adam's first step is lr * sign(g) on every weight with a non-zero gradient: the ratio is lr / RMS(W)
+    lr = res.meta["config"]["train"]["lr"]
+    f["update_closed_l1"] = float(f"{lr * math.sqrt(3):.2g}")          # layer 1: W ~ U(-1, 1), RMS 1/sqrt(3)
+    f["update_closed_l10"] = float(f"{lr * 8 * math.sqrt(3):.2g}")     # 64 inputs: U(-1/8, 1/8), RMS 1/(8 sqrt(3))
     f["update_table"] = Table([""] + [f"layer {l}, epoch {e}" for l in (1, 10) for e in (1, 100, 500)], rows,
                               "Update-to-weight ratio ||dW_l|| / ||W_l|| of one Adam step (geometric mean ×/÷ spread)")
     rows = []
@@ -33,8 +47,9 @@ def findings() -> dict:
         spread = np.subtract(*np.percentile(pre.reshape(*pre.shape[:3], -1), [95, 5], axis=-1))  # [seed, epoch, probe]
         rows.append([name] + [stats.at_spread(spread[:, e, p]) for p in range(len(res.coords["probe_layer"]))
                               for e in (0, -1)])
-        f[f"spread_l10_end_{name}"] = stats.rounded(spread[:, -1, -1])
-        f[f"spread_l10_init_{name}"] = stats.rounded(spread[:, 0, -1])
+        for p, l in enumerate(res.coords["probe_layer"]):
+            f[f"spread_l{l}_init_{name}"] = stats.rounded(spread[:, 0, p])
+            f[f"spread_l{l}_end_{name}"] = stats.rounded(spread[:, -1, p])
     f["spread_table"] = Table([""] + [f"layer {l} {w}" for l in res.coords["probe_layer"] for w in ("init", "end")],
                               rows, "Spread of h (5-95% range over inputs and units), mean ± sd over seeds")
     return f

@@ -14,13 +14,19 @@ from ..tables import Table
 from .gradients import first_crossing
 
 
-def interpolation_mse(target: str, k: float, units: int) -> float:
-    """Test MSE of a construction: the piecewise-linear interpolant of the clean target at units + 1
-    equally spaced knots on [-pi, pi], which a one-hidden-layer ReLU network of `units` units computes
-    exactly (one unit per kink); measured on the dense test grid. An upper bound on what the shape
-    can represent: a deeper shape of as many units can compute at least as many pieces."""
+def construction_pieces(depth: int, width: int) -> int:
+    """Pieces of a piecewise-linear function that a ReLU network of this shape computes exactly by a simple
+    construction: every layer carries x (one unit, relu(x + pi)) and, after the first, the running sum of
+    the pieces so far (one unit, shifted to stay positive); the other units add one kink each. One layer of
+    n units: n - 1 kinks plus the carried x for the first piece's slope."""
+    return (width - 1) + (depth - 1) * (width - 2) + 1
+
+
+def interpolation_mse(target: str, k: float, pieces: int) -> float:
+    """Test MSE of the piecewise-linear interpolant of the clean target at pieces + 1 equally spaced knots on
+    [-pi, pi] (what construction_pieces' networks can compute), on the dense test grid."""
     d = make_dataset(target, k)
-    knots = np.linspace(-math.pi, math.pi, units + 1)
+    knots = np.linspace(-math.pi, math.pi, pieces + 1)
     f = target_fn(target, k)(torch.from_numpy(knots)).numpy()
     x = d.x_test[:, 0].numpy()
     return float(np.mean((np.interp(x, knots, f) - d.y_test[:, 0].numpy()) ** 2))
@@ -41,7 +47,7 @@ def findings() -> dict:
         [f"trained ({len(res.coords['seed'])} nets)", stats.at_spread(net_slope), stats.at_spread(net_intercept),
          stats.at_spread(res.sel("final_train_mse", activation="identity"))]], "The linear network against least squares")
     f["ls_slope"] = round(slope, 4)
-    f["straight_to_float32"] = bool(dev < 1e-5)   # predictions are stored in float32
+    f["straight_line_dev"] = "below 1e-5" if dev < 1e-5 else f"{dev:.0e}"    # predictions are stored in float32
     # pieces at init and trained
     init = book.init_pieces()
     p = init["pieces"]
@@ -49,7 +55,9 @@ def findings() -> dict:
                                    [[str(d)] + [f"{np.median(p[0, i, j]):.0f}" for j in range(p.shape[2])]
                                     for i, d in enumerate(init.coords["depth"])],
                                    "Median linear pieces at init (PyTorch default), rows depth, columns width")
-    f["he_pieces"] = sorted(set(p[1].ravel().tolist()))
+    f["init_pieces_table"].rows.append(["He, any"] + [" or ".join(map(str, sorted(set(p[1, :, j].ravel().tolist()))))
+                                                      for j in range(p.shape[2])])
+    f["he_pieces"] = " or ".join(map(str, sorted(set(p[1].ravel().tolist()))))
     rows, points = [], []
     for name in ("relu", "leaky_relu"):
         counts = probes.linear_pieces(rebuild.trained(res, activation=name))
@@ -77,24 +85,33 @@ def findings() -> dict:
         f[f"tent_{depth}_{width}"] = stats.rounded(mse)
     f["tent_table"] = Table(["", "test MSE", "pieces per seed"], rows, "The tent map composed 4 times (16 pieces)")
     # fixed budget: what Adam found in 500 epochs, and what the shape can represent
-    med = np.median(budget["final_test_mse"], -1)                             # [shape, target, activation]
-    tables = {}
-    for a, name in enumerate(budget.coords["activation"]):
-        tables[name] = Table(["shape"] + budget.coords["target"],
-                             [[s] + [f"{med[i, j, a]:.3f}" for j in range(med.shape[1])]
-                              for i, s in enumerate(budget.coords["shape"])], name)
-    f["budget_tables"] = tables
-    for i, s in enumerate(budget.coords["shape"]):
-        f[f"sin6_relu_{s}"] = round(float(med[i, budget.index("target", "sin(6x)"), budget.index("activation", "relu")]), 3)
-    rows = []
+    mse = budget["final_test_mse"]                                         # [shape, target, activation, seed]
+    med = np.median(mse, -1)
+    f["budget_tables"] = {name: Table(["shape"] + budget.coords["target"],
+                                      [[s_] + [stats.at_spread(mse[i, j, a]) for j in range(mse.shape[1])]
+                                       for i, s_ in enumerate(budget.coords["shape"])],
+                                      f"{name}: test MSE after 500 epochs (mean ± sd over seeds)")
+                          for a, name in enumerate(budget.coords["activation"])}
+    for i, s_ in enumerate(budget.coords["shape"]):
+        f[f"sin6_relu_{s_}"] = stats.rounded(mse[i, budget.index("target", "sin(6x)"), budget.index("activation", "relu")])
+    rows, worst_sine = [], 0.0
     for depth, width in budget.meta["config"]["shapes"]:
-        units = depth * width
-        rows.append([f"{depth} x {width}", str(units)] + [f"{interpolation_mse(t, k, units):.0e}"
-                                                          for t, k in budget.meta["config"]["targets"]])
-    f["representable_table"] = Table(["shape", "hidden units"] + budget.coords["target"], rows,
-                                     "Test MSE of a piecewise-linear interpolant with one piece per hidden unit, "
-                                     "which one hidden layer of that many ReLU units computes exactly")
-    f["interp_sin6_700"] = float(f"{interpolation_mse('sin', 6, 700):.0e}")
+        pieces = construction_pieces(depth, width)
+        errs = [interpolation_mse(t, k, pieces) for t, k in budget.meta["config"]["targets"]]
+        worst_sine = max(worst_sine, max(e for e, (t, _) in zip(errs, budget.meta["config"]["targets"]) if t == "sin"))
+        rows.append([f"{depth} x {width}", str(pieces)] + [f"{e:.1e}" for e in errs])
+    f["representable_table"] = Table(["shape", "pieces"] + budget.coords["target"], rows,
+                                     "Test MSE of the piecewise-linear interpolant that a network of each shape "
+                                     "computes exactly (construction_pieces)")
+    f["interp_sin6_700"] = float(f"{interpolation_mse('sin', 6, construction_pieces(1, 700)):.1e}")
+    f["interp_worst_sine"] = float(f"{worst_sine:.1e}")
+    saw = budget.index("target", "sawtooth(3x)")
+    f["interp_saw_range"] = (f"{min(interpolation_mse('sawtooth', 3, construction_pieces(d, w)) for d, w in budget.meta['config']['shapes']):.0e}"
+                             f" to {max(interpolation_mse('sawtooth', 3, construction_pieces(d, w)) for d, w in budget.meta['config']['shapes']):.0e}")
+    f["saw_relu_best"] = stats.rounded(mse[:, saw, budget.index("activation", "relu")].min(0))
+    deepest = [name for a, name in enumerate(budget.coords["activation"])
+               if np.argmin(med[:, budget.index("target", "sin(6x)"), a]) == len(budget.coords["shape"]) - 1]
+    f["deepest_best_sin6"] = ", ".join(deepest) if deepest else "none"
     # extrapolation
     outside, right = ~on_training_interval(x_wide), x_wide > 1.5 * np.pi
     clean = data.y_wide[:, 0].numpy()

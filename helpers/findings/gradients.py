@@ -66,7 +66,7 @@ def critical_table(names) -> tuple[Table, dict]:
         else:
             lo, hi = theory.critical_jump(name)
             below, above = theory.chi_1(name, lo)[1], theory.chi_1(name, hi)[1]
-            rows.append([name, f"none: jumps at {lo:.3g}", f"0 / inf", f"no (chi_1 {below:.2f} -> {above:.2f})"])
+            rows.append([name, f"none: jumps at {lo:.3g}", "0 / inf", f"no (chi_1 {below:.2f} -> {above:.2f})"])
             glued[f"jump_{name}"], glued[f"jump_below_{name}"], glued[f"jump_above_{name}"] = \
                 round(lo, 2), round(below, 2), round(above, 2)
         glued[f"critical_{name}"] = round(c, 3) if math.isfinite(c) else "none"

@@ -8,7 +8,7 @@ import torch
 from .. import activations
 from ..data import Dataset, on_training_interval
 from ..store import Results
-from .style import LANDMARK_STYLE, band, colour, dash, label, legend_outside, note_diverged, panels, use_style
+from .style import LANDMARK_STYLE, band, colour, label, legend_outside, note_diverged, panels, use_style
 
 
 def activation_gallery(names: tuple[str, ...] = tuple(activations.ACTIVATIONS)) -> plt.Figure:

@@ -106,8 +106,9 @@ def lr_effect(sweep: Results, lrs: list[float] | None = None) -> plt.Figure:
 def unit_raster(res: Results, seed: int = 0) -> plt.Figure:
     """Which units are on for which input: unit x input maps of the probe layers, at init and trained."""
     use_style()
-    from ..probes import is_on
     import torch
+
+    from ..probes import is_on
     names, probe_layers = res.coords["activation"], res.coords["probe_layer"]
     x = np.asarray(res.coords["x_hidden"])
     cols = [(p, e) for p in range(len(probe_layers)) for e in (0, -1)]
@@ -144,6 +145,7 @@ def preactivation_histograms(pre: dict[str, dict[str, list[np.ndarray]]], layers
     pre[name][when] is the list of h_l arrays (any shape) of every hidden layer; when: init, trained."""
     use_style()
     import torch
+
     from ..probes import SATURATION_THRESHOLD, relative_slope
     names = list(pre)
     fig, axes = plt.subplots(len(names), 2, figsize=(9, 1.9 * len(names)), squeeze=False)

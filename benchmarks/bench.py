@@ -1,0 +1,181 @@
+"""Benchmark (not a test): one table of times and ratios, all measured in this run on this machine.
+
+1. The engine: the seed workload (8 activations x 5 seeds, 10 x 64, 500 full-batch epochs, float64, the
+   logs the book uses) by the batched engine and by the plain per-model loop, against the arithmetic
+   floor (the workload's matmul FLOPs at this machine's measured float64 matmul rate, one thread), split
+   into matmuls, elementwise work, the optimizer and recording.
+2. A cold build: install into a fresh venv, every shared run into an empty cache (per run), each chapter
+   executed, the site built.
+3. The live explorer in a real JupyterLab: time from a control change to the new image, at depth 50, for
+   every activation and init, next to the in-process figure time.
+
+    python benchmarks/bench.py [--skip-cold] [--skip-lab]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from helpers import activations, book, make_dataset, seed_everything  # noqa: E402
+from helpers.batched import FlatOptimizer, ModelSpec, Workspace, loss_and_grad, train_batched  # noqa: E402
+from helpers.loop import train_loop  # noqa: E402
+from helpers.models import StackedMLP, layer_sizes  # noqa: E402
+
+ROWS: list[tuple[str, str, str]] = []
+
+
+def row(what: str, seconds: float | None, ratio: str = "") -> None:
+    ROWS.append((what, "" if seconds is None else f"{seconds:.2f}", ratio))
+    print(f"{what:<62}{'' if seconds is None else f'{seconds:9.2f} s'}  {ratio}", flush=True)
+
+
+def _time(f) -> float:
+    t = time.perf_counter()
+    f()
+    return time.perf_counter() - t
+
+
+def matmul_rate(dtype=torch.float64, n: int = 2048, repeats: int = 5) -> float:
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+    return 2 * n ** 3 / min(_time(lambda: a @ b) for _ in range(repeats)) / 1e9
+
+
+def engine() -> None:
+    seed_everything(0, threads=1)
+    data, cfg = make_dataset(), book.Baseline().train
+    specs = [ModelSpec(a, s) for a in book.ACTS for s in range(book.SEEDS)]
+    params = sum(fi * fo + fo for fi, fo in layer_sizes(10, 64))
+    gflop = 6 * len(data.x) * params * cfg.epochs * len(specs) / 1e9      # forward 2, backward 4 per weight
+    rate = matmul_rate()
+    floor = gflop / rate
+    row(f"float64 matmul rate, 1 thread (2048^3): {rate:.0f} GFLOP/s; workload {gflop:.0f} GFLOP", None)
+    row("arithmetic floor of the seed workload", floor, "1.0x floor")
+    t_engine = _time(lambda: train_batched(specs, data, cfg, device="cpu"))
+    net = StackedMLP.from_seeds([s.activation for s in specs], [s.seed for s in specs], 10, 64, dtype=torch.float64)
+    opt, ws = FlatOptimizer(net, [cfg.lr] * len(specs), cfg), Workspace(net, 200)
+    x, y = data.x.double(), data.y.double()
+    steps = _time(lambda: [(loss_and_grad(net, x, y, ws), opt.step()) for _ in range(cfg.epochs)])
+    adam = _time(lambda: [opt.step() for _ in range(cfg.epochs)])
+    c = ws.chunk
+    a, w, d = (torch.randn(c, 64, 200, dtype=torch.float64), torch.randn(c, 64, 64, dtype=torch.float64),
+               torch.randn(c, 64, 200, dtype=torch.float64))
+    o, g = torch.empty(c, 64, 200, dtype=torch.float64), torch.empty(c, 64, 64, dtype=torch.float64)
+    chunks = -(-len(specs) // c)
+
+    def matmuls():   # the three 64 x 64 products per hidden-to-hidden layer and step, chunk by chunk
+        for _ in range(cfg.epochs * chunks * 9):
+            torch.bmm(w.transpose(1, 2), a, out=o)
+            torch.bmm(a, d.transpose(1, 2), out=g)
+            torch.bmm(w, d, out=o)
+    mm = _time(matmuls)
+    row("batched engine, the seed run with its logs", t_engine, f"{t_engine / floor:.1f}x floor")
+    row("  training steps (forward, backward, Adam)", steps, f"{steps / floor:.1f}x floor")
+    row("    of which the 64 x 64 matmuls", mm, f"{mm / floor:.1f}x floor")
+    row("    of which Adam", adam, f"{adam / floor:.2f}x floor")
+    row("    the rest: activations, layer 1, readout, Python", steps - mm - adam, f"{(steps - mm - adam) / floor:.1f}x floor")
+    row("  recording (probes, unit states, test MSE, hidden units)", t_engine - steps, f"{(t_engine - steps) / floor:.1f}x floor")
+    few = [ModelSpec(a, 0) for a in book.ACTS]          # one seed per activation, scaled to the workload
+    t_loop = _time(lambda: [train_loop(s.activation, s.seed, data, cfg) for s in few]) * len(specs) / len(few)
+    row("plain per-model loop (torch.optim), same logs (8 models, x5)", t_loop,
+        f"{t_loop / floor:.1f}x floor, {t_loop / t_engine:.1f}x the engine")
+
+
+def lab_latency() -> None:
+    import lab_client
+    import matplotlib
+    matplotlib.use("Agg")
+    from helpers.widgets import InitView, png
+    inits = ("torch_default", "xavier", "kaiming")
+    view = InitView()
+    inproc = {(n, i): _time(lambda: png(view.update(50, 64, n, i))) for n in activations.ACTIVATIONS for i in inits}
+    row("live explorer in process, depth 50: median / slowest", sorted(inproc.values())[len(inproc) // 2],
+        f"slowest {max(inproc.values()):.2f} s")
+    play = ROOT / "notebooks" / "07_playground.ipynb"
+    with lab_client.jupyterlab([play]) as url, lab_client.chromium() as browser:
+        page = lab_client.open_notebook(browser, url, play.name)
+        lab_client.run_all(page)
+        explorer = page.wait_for_selector(".ab-live-explorer")
+        before = lab_client.images(explorer)
+        explorer.query_selector_all(".noUi-handle")[0].focus()
+        page.keyboard.press("End")                                        # depth 50
+        lab_client.wait_redraw(page, explorer, before)
+        selects, times = explorer.query_selector_all("select"), {}
+        for init in inits:
+            before = lab_client.images(explorer)
+            if selects[2].input_value() != str(inits.index(init)):
+                selects[2].select_option(label=init)
+                lab_client.wait_redraw(page, explorer, before)
+            for name in activations.ACTIVATIONS:
+                before = lab_client.images(explorer)
+                selects[1].select_option(label=name)
+                if selects[1].input_value() != before:
+                    times[name, init] = lab_client.wait_redraw(page, explorer, before)
+        values = sorted(times.values())
+        slowest = max(times, key=times.get)
+        row(f"live explorer in JupyterLab, depth 50: median of {len(values)} changes", values[len(values) // 2],
+            f"slowest {times[slowest]:.2f} s ({slowest[0]}, {slowest[1]})")
+        print(json.dumps({f"{k[0]}|{k[1]}": round(v, 3) for k, v in times.items()}))
+
+
+def cold_build() -> None:
+    import nbformat
+    from nbclient import NotebookClient
+    with tempfile.TemporaryDirectory() as tmp:
+        venv = Path(tmp) / "venv"
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin/python"), "-m", "pip", "install", "-q", "-r", "requirements.txt", "-c",
+                        "requirements.lock"], cwd=ROOT, check=True)
+        row("cold build: install into a fresh venv", time.perf_counter() - t)
+        os.environ["HELPERS_CACHE_DIR"] = str(Path(tmp) / "cache")        # the chapters' kernels inherit it
+        t = time.perf_counter()
+        log = subprocess.run([sys.executable, "-m", "helpers", "precompute", "--jobs", "2"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
+        wall = time.perf_counter() - t
+        per_run: dict[str, float] = {}
+        for run, seconds in re.findall(r"precomputed (\w+):\w+ \((\d+) s\)", log):
+            per_run[run] = per_run.get(run, 0.0) + float(seconds)
+        row("cold build: every shared run, 2 processes (wall)", wall, f"{sum(per_run.values()) / wall:.1f} cores busy")
+        for run, seconds in sorted(per_run.items(), key=lambda kv: -kv[1]):
+            row(f"  {run} (CPU seconds)", seconds)
+        total = 0.0
+        for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+            nb = nbformat.read(path, as_version=4)
+            dt = _time(lambda: NotebookClient(nb, timeout=1800, kernel_name="python3",
+                                              resources={"metadata": {"path": str(path.parent)}}).execute())
+            total += dt
+            row(f"  chapter {path.stem}", dt)
+        row("cold build: every chapter, warm cache", total)
+        t = time.perf_counter()
+        subprocess.run([str(ROOT / ".venv/bin/jupyter-book"), "build", ".", "--path-output", str(Path(tmp) / "site"),
+                        "-q", "--all"], cwd=ROOT, check=True, capture_output=True)
+        row("cold build: the site from the committed chapters", time.perf_counter() - t)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--skip-cold", action="store_true", help="skip the cold build (its shared runs take ~15 min)")
+    ap.add_argument("--skip-lab", action="store_true", help="skip the JupyterLab latency")
+    args = ap.parse_args()
+    engine()
+    if not args.skip_lab:
+        lab_latency()
+    if not args.skip_cold:
+        cold_build()
+    print("\n" + "\n".join(f"| {a} | {b} | {c} |" for a, b, c in ROWS))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+"""Chapter 7, the playground: the few measured numbers its suggestions quote, from the shared runs."""
+from __future__ import annotations
+
+import math
+
+from .. import book, stats
+from . import chapter
+
+
+def findings() -> dict:
+    sweep = book.init_sweep()
+    f: dict = {}
+    for depth in (20, 50):
+        g = sweep.sel("grad_h", case="torch_default", activation="sigmoid", depth=depth)[:, :depth]
+        f[f"sigmoid_d{depth}_orders"] = round(-math.log10(stats.geo_mean(g[:, 0] / g[:, -1])))
+    f["depth_lr_max_20"] = chapter("stability")["depth_lr_max_20"]
+    return f
