@@ -84,8 +84,10 @@ def engine() -> None:
     row("  training steps (forward, backward, Adam)", steps, f"{steps / floor:.1f}x floor")
     row("    of which the 64 x 64 matmuls", mm, f"{mm / floor:.1f}x floor")
     row("    of which Adam", adam, f"{adam / floor:.2f}x floor")
-    row("    the rest: activations, layer 1, readout, Python", steps - mm - adam, f"{(steps - mm - adam) / floor:.1f}x floor")
-    row("  recording (probes, unit states, test MSE, hidden units)", t_engine - steps, f"{(t_engine - steps) / floor:.1f}x floor")
+    rest = steps - mm - adam
+    row("    the rest: activations, layer 1, readout, Python", rest, f"{rest / floor:.1f}x floor")
+    recording = t_engine - steps
+    row("  recording (probes, unit states, test MSE, hidden units)", recording, f"{recording / floor:.1f}x floor")
     few = [ModelSpec(a, 0) for a in book.ACTS]          # one seed per activation, scaled to the workload
     t_loop = _time(lambda: [train_loop(s.activation, s.seed, data, cfg) for s in few]) * len(specs) / len(few)
     row("plain per-model loop (torch.optim), same logs (8 models, x5)", t_loop,
@@ -99,7 +101,8 @@ def lab_latency() -> None:
     from helpers.widgets import InitView, png
     inits = ("torch_default", "xavier", "kaiming")
     view = InitView()
-    inproc = {(n, i): _time(lambda: png(view.update(50, 64, n, i))) for n in activations.ACTIVATIONS for i in inits}
+    inproc = {(n, i): _time(lambda n=n, i=i: png(view.update(50, 64, n, i)))
+              for n in activations.ACTIVATIONS for i in inits}
     row("live explorer in process, depth 50: median / slowest", sorted(inproc.values())[len(inproc) // 2],
         f"slowest {max(inproc.values()):.2f} s")
     play = ROOT / "notebooks" / "07_playground.ipynb"
@@ -153,8 +156,8 @@ def cold_build() -> None:
         total = 0.0
         for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
             nb = nbformat.read(path, as_version=4)
-            dt = _time(lambda: NotebookClient(nb, timeout=1800, kernel_name="python3",
-                                              resources={"metadata": {"path": str(path.parent)}}).execute())
+            dt = _time(lambda nb=nb, path=path: NotebookClient(
+                nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute())
             total += dt
             row(f"  chapter {path.stem}", dt)
         row("cold build: every chapter, warm cache", total)

@@ -91,7 +91,8 @@ def curvature(data: Dataset, depths: list[int], seeds: int, names: list[str], wi
     block's top eigenvalue (probes.readout_curvature) of freshly initialised networks (PyTorch's default
     init): [depth, activation, seed]."""
     x, y = data.x.double(), data.y.double()
-    out = {"sharpness": np.zeros((len(depths), len(names), seeds)), "readout": np.zeros((len(depths), len(names), seeds))}
+    shape = (len(depths), len(names), seeds)
+    out = {"sharpness": np.zeros(shape), "readout": np.zeros(shape)}
     for d, depth in enumerate(depths):
         net = StackedMLP.from_seeds([n for n in names for _ in range(seeds)], list(range(seeds)) * len(names),
                                     depth, width, dtype=torch.float64)

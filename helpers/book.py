@@ -109,11 +109,13 @@ def by_depth(name: str, acts, lrs, depths=DEPTHS, seeds: int = SEEDS, **train) -
                lambda parts: concat(parts, "activation"), cost)
 
 
-OPTIMIZER_KEEP = ("loss", "final_train_mse", "final_test_mse", "diverged_epoch", "final_params", "grad_h", "unit_states")
+OPTIMIZER_KEEP = ("loss", "final_train_mse", "final_test_mse", "diverged_epoch", "final_params", "grad_h",
+                  "unit_states")
 
 
 def _optimizers() -> Results:
-    parts = [grid(["sigmoid"], list(range(SEEDS)), make_dataset(), TrainConfig(**kw, record_epochs=(0,), probe_layers=()))
+    parts = [grid(["sigmoid"], list(range(SEEDS)), make_dataset(),
+                  TrainConfig(**kw, record_epochs=(0,), probe_layers=()))
              for kw in OPTIMIZER_SETTINGS.values()]
     return stacked(parts, "setting", list(OPTIMIZER_SETTINGS), OPTIMIZER_KEEP)
 
@@ -203,11 +205,13 @@ RUNS: dict[str, Run] = {
         dtype="float32", probe_layers=(), record_epochs=(0,), states_every=None, grad_every=None), cost=0.5 * SEEDS),
     # chapters 2-5: at initialisation
     "init_sweep": _one("init_sweep", dict(acts=ACTS, depths=[5, 10, 20, 30, 50], seeds=SEEDS), lambda:
-                       at_init.init_sweep(ACTS, [5, 10, 20, 30, 50], list(range(SEEDS)), _data()), cost=15, modules=AT_INIT),
+                       at_init.init_sweep(ACTS, [5, 10, 20, 30, 50], list(range(SEEDS)), _data()), cost=15,
+                       modules=AT_INIT),
     "init_states": _one("init_states", dict(acts=ACTS, seeds=50), lambda:
                         at_init.init_states(ACTS, list(range(50)), _data()), cost=20, modules=AT_INIT),
     "born_dead": _one("born_dead", dict(widths=[1, 2, 3, 4, 6, 8], depths=[1, 2, 5, 10, 20, 50], samples=1000),
-                      lambda: at_init.born_dead([1, 2, 3, 4, 6, 8], [1, 2, 5, 10, 20, 50], 1000), cost=8, modules=AT_INIT),
+                      lambda: at_init.born_dead([1, 2, 3, 4, 6, 8], [1, 2, 5, 10, 20, 50], 1000), cost=8,
+                      modules=AT_INIT),
     "curvature": _one("curvature", dict(depths=list(DEPTHS), seeds=SEEDS, acts=ACTS), lambda:
                       at_init.curvature(_data(), list(DEPTHS), SEEDS, ACTS), cost=50, modules=AT_INIT),
     "init_pieces": _one("init_pieces", {}, at_init.init_pieces, cost=1, modules=AT_INIT),

@@ -10,8 +10,8 @@ Rules, checked in this order for each run:
    so the layers below it receive at most 1% of their gradient per unit and the output is stuck;
 3. plateau: the final loss is no better than 0.9 x the best constant's, with no frozen layer
    (gradients still reach every layer; the run may leave the plateau later);
-4. converged: the final loss is within 2x the best any learning rate reached for this activation
-   (median over seeds) -- a good fit by that activation's own standard;
+4. converged: the final loss is within 2x the best any learning rate (and depth, in a depth sweep)
+   reached for this activation (median over seeds) -- a good fit by that activation's own standard;
 5. oscillating: over the last 50 epochs the loss went up, in total, by more than 10% of its final value;
 6. slow: it is still falling: over the last 50 epochs it dropped by more than 10%;
 7. stalled: it settled, but above 2x that best.
@@ -85,18 +85,20 @@ def finite(values: np.ndarray, res) -> np.ndarray:
     return out
 
 
-def best_per_activation(loss: np.ndarray, axis_lr: int | None, axis_seed: int) -> np.ndarray:
-    """The lowest (over learning rates) median-over-seeds final loss, kept broadcastable."""
+def best_per_activation(loss: np.ndarray, axes: tuple[int, ...], axis_seed: int) -> np.ndarray:
+    """The lowest (over the given axes: learning rates, depths) median-over-seeds final loss, kept
+    broadcastable: the reference a run of that activation must come within 2x of to count as converged."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         med = np.nanmedian(final_loss(loss), axis=axis_seed, keepdims=True)
-        return med if axis_lr is None else np.nanmin(med, axis=axis_lr, keepdims=True)
+        return np.nanmin(med, axis=axes, keepdims=True) if axes else med
 
 
 def modes_of(res) -> np.ndarray:
     """Modes of every run of a grid result with dims (..., activation, [lr,] seed, ...)."""
     dims = res.dims["loss"]
-    best = best_per_activation(res["loss"], dims.index("lr") if "lr" in dims else None, dims.index("seed"))
+    best = best_per_activation(res["loss"], tuple(dims.index(d) for d in ("lr", "depth") if d in dims),
+                               dims.index("seed"))
     return classify(res["loss"], res["diverged_epoch"], frozen_layers(res),
                     res.meta["config"]["landmarks"]["constant"], best)
 

@@ -104,14 +104,17 @@ def rounded(values) -> float | int:
     return int(text) if text.lstrip("-").isdigit() else float(text)
 
 
-def geo_spread(values) -> Text:
+def geo_spread(values, floor: float | None = None) -> Text:
     """Geometric mean ×/÷ geometric standard deviation over seeds, for quantities spanning decades:
-    two significant digits if the seeds agree within 30%, else one."""
+    two significant digits if the seeds agree within 30%, else one. With `floor`, values that all lie
+    below it (where only rounding noise is left, which differs between CPUs) read '< floor'."""
     x = np.asarray(values, dtype=float).ravel()
     ok, note = _diverged(x)
     ok = ok[ok > 0]
     if not ok.size:
         return Text(f"diverged ({x.size}/{x.size})" if note else "0")
+    if floor is not None and (ok < floor).all():
+        return Text(f"< {floor:.0e}{note}")
     logs = np.log(ok)
     g, f = float(np.exp(logs.mean())), float(np.exp(logs.std(ddof=1))) if ok.size > 1 else 1.0
     digits = 2 if f < 1.3 else 1
@@ -120,10 +123,13 @@ def geo_spread(values) -> Text:
     return Text(f"{mant}e{int(exp)} ×/÷ {factor}{note}")
 
 
-def geo_rounded(values) -> float:
-    """The geometric mean as geo_spread prints it, as a number."""
-    text = geo_spread(values).split(" ")[0]
-    return float("nan") if text == "diverged" else float(text)
+def geo_rounded(values, floor: float | None = None) -> float | str:
+    """The geometric mean as geo_spread prints it, as a number ('< floor' stays a phrase)."""
+    text = geo_spread(values, floor)
+    if text.startswith("<"):
+        return text.split(" (")[0]
+    head = text.split(" ")[0]
+    return float("nan") if head == "diverged" else float(head)
 
 
 def count(mask) -> Text:

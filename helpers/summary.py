@@ -54,7 +54,8 @@ def markdown() -> str:
     return "\n".join([
         "## The four questions (from the book's shared runs)", "",
         "### 1. Gradient flow",
-        f"At PyTorch's default init the backpropagated signal ||dL/dh_l|| of layer 1 is {v['meas_default_sigmoid']:.1e} "
+        "At PyTorch's default init the backpropagated signal ||dL/dh_l|| of layer 1 is "
+        f"{v['meas_default_sigmoid']:.1e} "
         f"of layer 10's for sigmoid and {v['meas_default_relu']:.1e} for ReLU (mean-field predictions "
         f"{v['pred_default_sigmoid']:.1e} and {v['pred_default_relu']:.1e}). He init makes ReLU critical "
         f"({v['d50_kaiming_relu']:.1e} at 50 layers); sigmoid's escape from the plateau comes around epoch "

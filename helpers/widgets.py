@@ -172,7 +172,8 @@ def guarded(image, status, draw, close: bool = True) -> None:
         if close:
             plt.close(fig)
         colour_ = "#b00" if message.startswith("diverged") else "#333"
-        status.value = f"<span class='ab-status' style='color:{colour_}'>{html.escape(message)}</span>" if message else ""
+        span = f"<span class='ab-status' style='color:{colour_}'>{html.escape(message)}</span>"
+        status.value = span if message else ""
     except Exception as e:  # noqa: BLE001 -- the reader sees the error in the widget itself
         status.value = (f"<span class='ab-status ab-error' style='color:#b00'>{html.escape(type(e).__name__)}: "
                         f"{html.escape(str(e))}</span><details><summary>traceback</summary>"

@@ -141,15 +141,19 @@ import json, sys, torch, helpers
 from helpers.runs import grid
 from helpers.config import TrainConfig
 helpers.seed_everything(0, threads=int(sys.argv[1]))
-r = grid(["sigmoid", "relu", "gelu", "tanh"], [0, 1], helpers.make_dataset(), TrainConfig(epochs=150, dtype=sys.argv[2]),
+r = grid(["sigmoid", "relu", "gelu", "tanh"], [0, 1], helpers.make_dataset(),
+         TrainConfig(epochs=150, dtype=sys.argv[2]),
          lrs=[1e-3, 1e-2], depth=6, width=32)
 print(json.dumps({k: r[k].tolist() for k in ("final_train_mse", "final_params", "grad_h")}))
 """
 
 
 def _run(threads: int, dtype: str = "float64", **env) -> dict:
+    """One small grid in a fresh process; without `env` on the native CPU path even when the suite
+    itself runs under `make test`'s alternative path."""
+    base = {k: v for k, v in os.environ.items() if k not in ("MKL_ENABLE_INSTRUCTIONS", "ATEN_CPU_CAPABILITY")}
     out = subprocess.run([sys.executable, "-c", _RUN, str(threads), dtype], capture_output=True, text=True,
-                         env={**os.environ, **env}, check=True).stdout
+                         env={**base, **env}, check=True).stdout
     return {k: np.array(v) for k, v in json.loads(out).items()}
 
 

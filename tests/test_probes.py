@@ -41,7 +41,8 @@ def test_unit_states_on_hand_built_units():
     params = [(w, b), (torch.ones(4, 1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64))]
     flat = torch.cat([t.reshape(-1) for wb in params for t in wb])
     x = torch.linspace(-1, 1, 101, dtype=torch.float64).unsqueeze(1)
-    fractions, per_unit, _ = probes.unit_states(StackedMLP(["relu", "leaky_relu", "sigmoid"], flat.repeat(3, 1), 1, 4), x)
+    net = StackedMLP(["relu", "leaky_relu", "sigmoid"], flat.repeat(3, 1), 1, 4)
+    fractions, per_unit, _ = probes.unit_states(net, x)
     states = dict(zip(probes.UNIT_STATES, fractions[:, 0].T))
     relu, leaky, sigmoid = 0, 1, 2
     # ReLU: unit 2 (h = x - 5 < 0) is dead; unit 4 (h in [10, 20]) is on everywhere

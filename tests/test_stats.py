@@ -29,6 +29,10 @@ def test_geometric_spread_and_counts():
     assert stats.geo_spread([1e-3, 3e-2, 5e-4]).startswith("2e-3 ×/÷ ")
     assert stats.geo_rounded([2.5e-4, 2.4e-4, 2.7e-4]) == 2.5e-4
     assert stats.count([True, False, True]) == "2/3"
+    # below a floor only rounding noise is left: a phrase, never its CPU-dependent digits
+    assert stats.geo_spread([9e-15, 3e-15], floor=1e-10) == "< 1e-10"
+    assert stats.geo_rounded([9e-15, 3e-15], floor=1e-10) == "< 1e-10"
+    assert stats.geo_spread([9e-15, 3e-9], floor=1e-10) == "5e-12 ×/÷ 8e3"   # not all below: a number
     assert repr(stats.at_spread([1.0, 1.1])) == "1.05 ± 0.07"      # glued without quotes
 
 

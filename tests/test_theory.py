@@ -14,7 +14,8 @@ def test_gaussian_expectations_against_closed_forms():
     assert theory.gauss_mean(lambda h: torch.relu(h) ** 2, q) == pytest.approx(q / 2, rel=1e-6)
     assert theory.gauss_mean(lambda h: ACTIVATIONS["relu"].derivative(h) ** 2, q) == pytest.approx(0.5, rel=1e-9)
     # small q: sigmoid' ~ 1/4 everywhere that matters
-    assert theory.gauss_mean(lambda h: ACTIVATIONS["sigmoid"].derivative(h) ** 2, 1e-6) == pytest.approx(1 / 16, rel=1e-4)
+    sigmoid_slope2 = theory.gauss_mean(lambda h: ACTIVATIONS["sigmoid"].derivative(h) ** 2, 1e-6)
+    assert sigmoid_slope2 == pytest.approx(1 / 16, rel=1e-4)
 
 
 def test_sigma_w2_of_each_init():

@@ -55,7 +55,8 @@ def jupyterlab(notebooks: list[Path], env: dict | None = None, timeout: float = 
                 break
             except OSError:
                 if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"jupyter lab did not start:\n{(root / 'server.log').read_text()[-3000:]}")
+                    log = (root / "server.log").read_text()[-3000:]
+                    raise RuntimeError(f"jupyter lab did not start:\n{log}") from None
                 time.sleep(0.5)
         yield url
     finally:
@@ -83,8 +84,13 @@ def open_notebook(browser, url: str, name: str, blocked: list | None = None):
     """A page with the notebook open in JupyterLab and its kernel ready; outside requests are recorded
     in `blocked` and aborted."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) or r.request.url.startswith(("data:", "blob:"))
-              else ((blocked.append(r.request.url) if blocked is not None else None), r.abort()))
+    def route(r):
+        if r.request.url.startswith((url, "data:", "blob:")):
+            return r.continue_()
+        if blocked is not None:
+            blocked.append(r.request.url)
+        return r.abort()
+    ctx.route("**/*", route)
     page = ctx.new_page()
     page.goto(f"{url}/lab/tree/{name}", wait_until="domcontentloaded")
     page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget && "

@@ -45,7 +45,8 @@ def findings() -> dict:
     f["linear_table"] = Table(["", "slope", "intercept", "train MSE"], [
         ["least squares", f"{slope:.4f}", f"{intercept:.5f}", f"{landmarks(data)['linear']:.4f}"],
         [f"trained ({len(res.coords['seed'])} nets)", stats.at_spread(net_slope), stats.at_spread(net_intercept),
-         stats.at_spread(res.sel("final_train_mse", activation="identity"))]], "The linear network against least squares")
+         stats.at_spread(res.sel("final_train_mse", activation="identity"))]],
+        "The linear network against least squares")
     f["ls_slope"] = round(slope, 4)
     f["straight_line_dev"] = "below 1e-5" if dev < 1e-5 else f"{dev:.0e}"    # predictions are stored in float32
     # pieces at init and trained
@@ -83,6 +84,8 @@ def findings() -> dict:
         mse = tent[f"test_mse_{tag}"]
         rows.append([f"trained {depth} x {width}", stats.at_spread(mse), str(probes.linear_pieces(net).tolist())])
         f[f"tent_{depth}_{width}"] = stats.rounded(mse)
+    y = make_dataset("tent", 4).y_test.double()
+    f["tent_constant"] = round(float(((y - y.mean()) ** 2).mean()), 3)      # the test MSE of the best constant
     f["tent_table"] = Table(["", "test MSE", "pieces per seed"], rows, "The tent map composed 4 times (16 pieces)")
     # fixed budget: what Adam found in 500 epochs, and what the shape can represent
     mse = budget["final_test_mse"]                                         # [shape, target, activation, seed]
@@ -93,7 +96,8 @@ def findings() -> dict:
                                       f"{name}: test MSE after 500 epochs (mean ± sd over seeds)")
                           for a, name in enumerate(budget.coords["activation"])}
     for i, s_ in enumerate(budget.coords["shape"]):
-        f[f"sin6_relu_{s_}"] = stats.rounded(mse[i, budget.index("target", "sin(6x)"), budget.index("activation", "relu")])
+        f[f"sin6_relu_{s_}"] = stats.rounded(mse[i, budget.index("target", "sin(6x)"),
+                                                  budget.index("activation", "relu")])
     rows, worst_sine = [], 0.0
     for depth, width in budget.meta["config"]["shapes"]:
         pieces = construction_pieces(depth, width)
@@ -106,11 +110,13 @@ def findings() -> dict:
     f["interp_sin6_700"] = float(f"{interpolation_mse('sin', 6, construction_pieces(1, 700)):.1e}")
     f["interp_worst_sine"] = float(f"{worst_sine:.1e}")
     saw = budget.index("target", "sawtooth(3x)")
-    f["interp_saw_range"] = (f"{min(interpolation_mse('sawtooth', 3, construction_pieces(d, w)) for d, w in budget.meta['config']['shapes']):.0e}"
-                             f" to {max(interpolation_mse('sawtooth', 3, construction_pieces(d, w)) for d, w in budget.meta['config']['shapes']):.0e}")
+    saw_interp = [interpolation_mse("sawtooth", 3, construction_pieces(d, w))
+                  for d, w in budget.meta["config"]["shapes"]]
+    f["interp_saw_range"] = f"{min(saw_interp):.0e} to {max(saw_interp):.0e}"
     f["saw_relu_best"] = stats.rounded(mse[:, saw, budget.index("activation", "relu")].min(0))
-    deepest = [name for a, name in enumerate(budget.coords["activation"])
-               if np.argmin(med[:, budget.index("target", "sin(6x)"), a]) == len(budget.coords["shape"]) - 1]
+    sin6, deepest_shape = budget.index("target", "sin(6x)"), len(budget.coords["shape"]) - 1
+    deepest = [name for a, name in enumerate(budget.coords["activation"])      # the identity cannot bend at all
+               if name != "identity" and np.argmin(med[:, sin6, a]) == deepest_shape]
     f["deepest_best_sin6"] = ", ".join(deepest) if deepest else "none"
     # extrapolation
     outside, right = ~on_training_interval(x_wide), x_wide > 1.5 * np.pi

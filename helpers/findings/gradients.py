@@ -69,7 +69,9 @@ def critical_table(names) -> tuple[Table, dict]:
             rows.append([name, f"none: jumps at {lo:.3g}", "0 / inf", f"no (chi_1 {below:.2f} -> {above:.2f})"])
             glued[f"jump_{name}"], glued[f"jump_below_{name}"], glued[f"jump_above_{name}"] = \
                 round(lo, 2), round(below, 2), round(above, 2)
-        glued[f"critical_{name}"] = round(c, 3) if math.isfinite(c) else "none"
+        glued[f"critical_{name}"] = float(f"{c:.3g}") if math.isfinite(c) else "none"
+        if math.isfinite(c):
+            glued[f"critical_q_{name}"] = float(f"{theory.chi_1(name, c)[0]:.2g}")
     return Table(["activation", "critical sigma_w^2", "q* there", "chi_1 = 1 reachable"], rows,
                  "The edge of chaos at zero bias, from inputs of unit variance"), glued
 
@@ -120,10 +122,17 @@ def findings() -> dict:
                              [[i, f"{theory.sigma_w2(i):.4f}", f"{theory.weight_variance(i, 64, 64)[1]:.5f}"]
                               for i in INITS])
     f["fixed_point_table"] = fixed_point_table(names, ("torch_default", "xavier", "kaiming"))
+    qs = {}
     for name in names:
         for init in ("torch_default", "kaiming"):
             vw, vb = theory.weight_variance(init, 64, 64)
-            f[f"chi1_{init}_{name}"] = round(theory.chi_1(name, 64 * vw, vb)[1], 3)
+            q, c = theory.chi_1(name, 64 * vw, vb)
+            f[f"chi1_{init}_{name}"] = round(c, 3)
+            if init == "torch_default":
+                qs[name] = q
+    others = [q for n, q in qs.items() if n != "sigmoid"]
+    f["q_default_min"], f["q_default_max"] = float(f"{min(others):.2g}"), float(f"{max(others):.2g}")
+    f["q_default_sigmoid"] = float(f"{qs['sigmoid']:.2g}")
     f["critical_table"], glued = critical_table(names)
     f |= glued
     # theory against measurement at init, depth 10
@@ -155,6 +164,14 @@ def findings() -> dict:
                                "Layer 1 / layer 50 of ||dL/dh_l|| at init: measured (mean-field prediction)")
     he = theory.mean_field("gelu", 50, 64, "kaiming")
     f["gelu_q50"], f["gelu_q1"] = float(f"{he.q[-1]:.1e}"), round(float(he.q[0]), 2)
+    g = sweep.sel("grad_h", case="kaiming", activation="gelu", depth=50)
+    f["gelu_he_d50_pred"] = float(f"{sweep.sel('theory_h', case='kaiming', activation='gelu', depth=50)[0]:.0e}")
+    f["gelu_he_d50_min"], f["gelu_he_d50_max"] = (float(f"{v:.0e}") for v in ((g[:, 0] / g[:, -1]).min(),
+                                                                              (g[:, 0] / g[:, -1]).max()))
+    w0 = res.sel("grad_w", activation="sigmoid", grad_epoch=0)
+    f["ratio_w0_sigmoid"] = stats.geo_rounded(_layer_ratio(w0))
+    w1 = w0[:, 0]
+    f["sigmoid_l1_grad_w0"] = stats.geo_rounded(w1)
     # training
     f["ratio_w_table"], f["ratio_h_table"] = training_ratios(res, "grad_w"), training_ratios(res, "grad_h")
     epochs = res.coords["grad_epoch"]
@@ -163,6 +180,18 @@ def findings() -> dict:
                                         for k in ("grad_w", "grad_h")] for n in res.coords["activation"]],
                                 "First logged epoch with layer 1 >= layer 10, per seed (-1: never)")
     f["gains_table"] = gains_after_training(res, data)
+    end = {r[0]: r for r in f["gains_table"].rows}
+    learned = [n for n in names if n not in ("identity", "sigmoid")]
+    share = [float(end[n][5].split()[0]) / float(end[n][6].split()[0]) for n in learned]
+    f["signal_over_top_min"], f["signal_over_top_max"] = round(min(share), 1), round(max(share), 1)
+    f["signal_end_identity"] = float(end["identity"][5].split()[0])
+    f["random_end_sigmoid"], f["signal_end_sigmoid"] = end["sigmoid"][4], end["sigmoid"][5]
+    for kind in ("grad_h", "grad_w"):
+        r500 = {n: stats.geo_rounded(_layer_ratio(res.sel(kind, activation=n, grad_epoch=res.coords["grad_epoch"][-1])))
+                for n in names}
+        nonlinear = {n: v for n, v in r500.items() if n not in ("identity", "sigmoid")}
+        f[f"{kind}_end_min"], f[f"{kind}_end_max"] = min(nonlinear.values()), max(nonlinear.values())
+        f[f"{kind}_end_sigmoid"], f[f"{kind}_end_identity"] = r500["sigmoid"], r500["identity"]
     f["optimizer_table"], glued = optimizer_table(book.optimizers())
     f |= glued
     return f

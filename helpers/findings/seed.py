@@ -87,6 +87,12 @@ def findings() -> dict:
     marks = landmarks(data)
     f: dict = {f"mark_{k}": round(v, 4) for k, v in marks.items()}
     f["best_line_closed"] = round(0.5 - 3 / math.pi ** 2, 4)   # E[(sin x - a x)^2], a = 3/pi^2, x ~ U(-pi, pi)
+    # the landmark on the 200 noisy points = clean residual + noise variance + 2 x their covariance
+    x, clean, noise = data.x[:, 0].double(), data.y_clean[:, 0].double(), (data.y - data.y_clean)[:, 0].double()
+    a = float((x * clean).sum() / (x * x).sum())
+    residual = clean - a * x - float((clean - a * x).mean())
+    f["line_clean_200"] = round(float((residual ** 2).mean()), 4)
+    f["line_cross_200"] = round(float(2 * (residual * (noise - noise.mean())).mean()), 4)
     f["n_models"], f["n_seeds"] = int(np.prod(res["loss"].shape[:2])), len(res.coords["seed"])
     f["fit_table"], glued = fit_table(res)
     f |= glued
@@ -95,8 +101,11 @@ def findings() -> dict:
                               [[n, stats.at_spread(np.where(e > 0, e, np.nan)) if (e > 0).any() else "never",
                                 stats.count(e > 0)] for n, e in esc.items()],
                               "First epoch 10% below the best constant's loss (mean ± sd over the seeds that escaped)")
-    for n in ("sigmoid", "relu", "identity"):
+    for n in ("sigmoid", "relu", "identity", "tanh"):
         f[f"{n}_escape"] = stats.rounded(esc[n][esc[n] > 0])
+    escaped = esc["sigmoid"][esc["sigmoid"] > 0]
+    f["sigmoid_escape_min"], f["sigmoid_escape_max"] = ((int(escaped.min()), int(escaped.max())) if escaped.size
+                                                        else ("never", "never"))
     f["init_ratio_table"] = init_ratios(res)
     for name in res.coords["activation"]:
         for k, tag in (("grad_w", "w0"), ("grad_h", "h0")):

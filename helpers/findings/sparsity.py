@@ -29,6 +29,7 @@ def findings() -> dict:
         lo, hi = analysis.on_interval(activations.get(name))
         rows.append([name, f"{lo:.2f} < h < {hi:.2f}", "yes" if float((activations.get(name).derivative(
             torch.linspace(-10, 10, 20_001, dtype=torch.float64)) == 0).double().mean()) > 0.01 else "no"])
+    f["gelu_slope0_share"] = round(100 * 0.5 / activations.get("gelu").slope_range()[1])   # phi'(0) = 1/2
     f["on_table"] = Table(["activation", "on for", "can be dead"], rows,
                           "Where a unit is on: |phi'(h)| >= 25% of its maximum")
     # theory 1: first layer
@@ -93,7 +94,8 @@ def findings() -> dict:
         f[f"zero_end_{name}"] = stats.rounded(z[:, -1])
     f["states_table"] = Table(["mean over layers", "active, init", "active, end", "off units, init", "off units, end",
                                "zero values, init", "zero values, end"], rows,
-                              "Active (input, unit) pairs, off units, and zero activation values (mean ± sd over seeds)")
+                              "Active (input, unit) pairs, off units, and zero activation values "
+                              "(mean ± sd over seeds)")
     # large learning rates
     sweep = book.lr_sweep()
     div = failure.diverged(sweep)
@@ -109,14 +111,21 @@ def findings() -> dict:
         rows.append([name] + cells_off + cells_mse)
         f[f"off_lr01_{name}"] = stats.rounded(np.where(div[a, sweep.index("lr", 0.1)], np.nan,
                                                        off[sweep.index("lr", 0.1)]))
-    f["lr_table"] = Table(["lr"] + [f"off at {lr:g}" for lr in LRS] + [f"MSE at {lr:g}" for lr in LRS], rows,
+    modes = failure.modes_of(sweep)
+    i01 = sweep.index("lr", 0.1)
+    for name in ("relu", "leaky_relu", "elu"):
+        a = sweep.index("activation", name)
+        for mode in ("collapsed", "diverged"):
+            f[f"{mode}_lr01_{name}"] = stats.count(modes[a, i01] == failure.MODES.index(mode))
+    f["lr_table"] = Table(["activation"] + [f"off at {lr:g}" for lr in LRS] + [f"MSE at {lr:g}" for lr in LRS], rows,
                           f"Units off at the end (mean over layers) and final train MSE, Adam, "
                           f"{len(sweep.coords['seed'])} seeds; diverged runs are counted, not averaged")
     # the flat region
     mass = {w: analysis.flat_mass(net, data.x_test.double()).numpy()
             for w, net in (("init", rebuild.initial(res)), ("end", rebuild.trained(res)))}
     per = len(res.coords["seed"])
-    rows = [[name] + [stats.at_spread(mass[w][a * per:(a + 1) * per, l - 1]) for l in (1, 5, 10) for w in ("init", "end")]
+    rows = [[name] + [stats.at_spread(mass[w][a * per:(a + 1) * per, l - 1])
+                      for l in (1, 5, 10) for w in ("init", "end")]
             for a, name in enumerate(res.coords["activation"])]
     f["flat_table"] = Table([""] + [f"L{l} {w}" for l in (1, 5, 10) for w in ("init", "end")], rows,
                             "Share of (input, unit) pairs where |phi'| < 1% of its maximum (mean ± sd over seeds)")

@@ -47,12 +47,18 @@ def findings() -> dict:
     ok_ratio = [v / w_std for k, v in glued.items() if k.startswith("adam_max_ok_") and not isinstance(v, str)]
     fail_ratio = [v / w_std for k, v in glued.items() if k.startswith("adam_first_fail_")]
     f["ok_ratio_max"], f["fail_ratio_min"] = round(max(ok_ratio), 2), round(min(fail_ratio), 2)
-    picks = failure.examples(sweep, {"converged": "relu", "plateau": "sigmoid", "stalled": None,
-                                     "oscillating": None, "collapsed": "relu", "diverged": "leaky_relu"})
+    fails = [v for k, v in glued.items() if k.startswith("adam_first_fail_")]
+    f["adam_first_fail_min"], f["adam_first_fail_max"] = min(fails), max(fails)
+    picks = failure.examples(sweep, {"converged": "relu", "slow": None, "stalled": None, "oscillating": None,
+                                     "plateau": "sigmoid", "collapsed": "relu", "diverged": "leaky_relu"})
     f["examples_table"] = Table(["mode", "activation", "lr", "seed"],
                                 [[m, n, f"{lr:g}", str(s)] for m, (n, lr, s) in picks.items()],
                                 "One run per ending, from the Adam sweep")
-    f["modes_never"] = ", ".join(m for m in failure.MODES if m not in picks) or "none"
+    modes = failure.modes_of(sweep)
+    f["modes_never"] = ", ".join(m for i, m in enumerate(failure.MODES) if not (modes == i).any()) or "none"
+    relu = sweep.index("activation", "relu")
+    big = [i for i, lr in enumerate(sweep.coords["lr"]) if lr > 0.1]
+    f["relu_diverged_big"] = stats.count((modes[relu, big] == failure.MODES.index("diverged")).ravel())
     # curvature
     curv = book.curvature()
     d10 = curv.index("depth", 10)
@@ -64,6 +70,10 @@ def findings() -> dict:
     f["sharpness_table"] = Table(["activation", "sharpness", "readout block", "2 / sharpness"], rows,
                                  f"Curvature at init, depth 10 ({len(curv.coords['seed'])} seeds)")
     f["readout_closed_form"] = 2 * (64 * 0.25 + 1)
+    others = [stats.geo_mean(curv["sharpness"][d10, a])
+              for a, n in enumerate(curv.coords["activation"]) if n != "sigmoid"]
+    f["sharp_others_min"], f["sharp_others_max"] = float(f"{min(others):.2g}"), float(f"{max(others):.2g}")
+    f["sharp_positive"] = stats.count(curv["sharpness"] > 0)     # power iteration finds the largest |eigenvalue|
     f["gd_table"] = mode_table(gd, f"Majority ending over {len(gd.coords['seed'])} seeds, gradient descent, 500 epochs")
     maj, _ = failure.majority(failure.modes_of(gd))
     rows = []
@@ -72,6 +82,12 @@ def findings() -> dict:
         bound = 2 / stats.geo_mean(curv["sharpness"][d10, a])
         above = [lr for lr in gd.coords["lr"] if lr > bound]
         rows.append([name, f"{bound:.2g}", f"{min(fails):g}" if fails else "none", f"{min(above):g}" if above else "-"])
+    ok = failure.MODES.index("converged")
+    for a, name in enumerate(gd.coords["activation"]):
+        good = [lr for i, lr in enumerate(gd.coords["lr"]) if maj[a, i] == ok]
+        f[f"gd_max_ok_{name}"] = max(good) if good else "none"
+        if good:   # what "converged" meant for gradient descent: the MSE at its best rate
+            f[f"gd_best_mse_{name}"] = stats.rounded(gd.sel("final_train_mse", activation=name, lr=max(good)))
     f["gd_bound_table"] = Table(["activation", "2 / sharpness", "first failing lr", "first grid lr above the bound"],
                                 rows, "Gradient descent: the curvature bound against the first failure")
     f["depth_sharpness_table"] = Table(
@@ -111,12 +127,14 @@ def findings() -> dict:
     rows = []
     for a, name in enumerate(eps.coords["activation"]):
         cells = []
-        for e, value in enumerate(eps.coords["adam_eps"]):
+        for e in range(len(eps.coords["adam_eps"])):
             esc = stats.first_epoch_below(eps["loss"][e, a], 0.9 * constant)
             cells += [stats.count(esc > 0)]
         g = eps["grad_h"][0, a][:, 0, :30]                           # at init: [seed, layer]
         rows.append([name] + cells + [stats.geo_spread(g[:, 0])])
         f[f"eps_{name}_grad"] = stats.geo_rounded(g[:, 0])
-    f["eps_table"] = Table(["depth 30", "left the plateau, eps 1e-8", "eps 0", "||dL/dh_1|| at init"], rows,
+    f["eps_small"] = f"{eps.coords['adam_eps'][-1]:g}"
+    f["eps_table"] = Table(["depth 30"] + [f"left the plateau, eps {e:g}" for e in eps.coords["adam_eps"]]
+                           + ["||dL/dh_1|| at init"], rows,
                            "Adam at depth 30 (lr 1e-3, 500 epochs): is the plateau the epsilon?")
     return f

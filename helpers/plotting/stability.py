@@ -85,7 +85,8 @@ def depth_maps(by_activation: Results, by_lr: Results) -> plt.Figure:
               [label(x) for x in a.coords["activation"]], [str(d) for d in a.coords["depth"]], "depth L", "")
     ax.set_title(f"every activation, Adam lr {a.coords['lr'][0]:g}")
     b = by_lr
-    mode_grid(bx, depth_last(failure.modes_of(b)[:, 0]), depth_last(failure.finite(failure.final_loss(b["loss"]), b)[:, 0]),
+    mode_grid(bx, depth_last(failure.modes_of(b)[:, 0]),
+              depth_last(failure.finite(failure.final_loss(b["loss"]), b)[:, 0]),
               [lr_label(lr) for lr in b.coords["lr"]], [str(d) for d in b.coords["depth"]], "depth L",
               "Adam learning rate")
     bx.set_title(f"{label(b.coords['activation'][0])}: depth against learning rate")
@@ -105,7 +106,8 @@ def failure_examples(res: Results, picks: dict[str, tuple[str, float, int]]) -> 
         col = colour(name)
         axes[0, c].plot(res.coords["epoch"], res.sel("loss", **where), color=col)
         axes[0, c].set(yscale="log", title=f"{mode}\n{label(name)}, lr {lr:g}")
-        axes[0, c].title.set_color(MODE_COLOURS[mode] if mode != "plateau" else "0.3")
+        axes[0, c].title.set_bbox(dict(facecolor=MODE_COLOURS[mode], alpha=0.45, edgecolor="none",   # the map's key
+                                       boxstyle="round,pad=0.25"))
         gh = res.sel("grad_h", **where)                                   # [grad epoch, layer]
         axes[1, c].plot(res.coords["grad_epoch"], gh[:, 0], color=col, label="layer 1")
         axes[1, c].plot(res.coords["grad_epoch"], gh[:, -1], color=col, ls="--", label=f"layer {gh.shape[1]}")
@@ -138,7 +140,8 @@ def sharpness_vs_gd(sharp: np.ndarray, names: list[str], gd: Results) -> plt.Fig
         for j, lr in enumerate(lrs):
             mode = failure.MODES[maj[gd.index("activation", name), j]]
             marker, filled = MARKERS[mode]
-            ax.plot(lr, y, marker, ms=8, color=MODE_COLOURS[mode], mec="0.2", mfc=MODE_COLOURS[mode] if filled else "white")
+            ax.plot(lr, y, marker, ms=8, color=MODE_COLOURS[mode], mec="0.2",
+                    mfc=MODE_COLOURS[mode] if filled else "white")
     handles = [plt.Line2D([], [], marker=m, ls="", color=MODE_COLOURS[k], mec="0.2",
                           mfc=MODE_COLOURS[k] if f else "white", label=k) for k, (m, f) in MARKERS.items()]
     handles.append(plt.Line2D([], [], color="0.4", lw=2, label=r"$2/\lambda_{max}$ at init"))
