@@ -109,7 +109,7 @@ def lab_latency() -> None:
     with lab_client.jupyterlab([play]) as url, lab_client.chromium() as browser:
         page = lab_client.open_notebook(browser, url, play.name)
         lab_client.run_all(page)
-        explorer = page.wait_for_selector(".ab-live-explorer")
+        explorer = lab_client.explorer(page)
         before = lab_client.images(explorer)
         explorer.query_selector_all(".noUi-handle")[0].focus()
         page.keyboard.press("End")                                        # depth 50

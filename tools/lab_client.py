@@ -43,7 +43,7 @@ def jupyterlab(notebooks: list[Path], env: dict | None = None, timeout: float = 
     log = open(root / "server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-         "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
+         "--IdentityProvider.token=", "--ServerApp.password=", "--allow-root", f"--ServerApp.root_dir={root}",
          "--LabApp.expose_app_in_browser=True", "--ServerApp.open_browser=False"],
         cwd=root, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -60,11 +60,12 @@ def jupyterlab(notebooks: list[Path], env: dict | None = None, timeout: float = 
                 time.sleep(0.5)
         yield url
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)     # the server and the kernels it started, by process id
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):   # the server and its kernels, by process id
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
         log.close()
         shutil.rmtree(root, ignore_errors=True)
 
@@ -126,6 +127,14 @@ def errors(page) -> list[str]:
         }
         return out;
     }""")
+
+
+def explorer(page, timeout_s: float = 60):
+    """The notebook's live explorer, scrolled into view (JupyterLab hides cells outside the window)."""
+    el = page.wait_for_selector(".ab-live-explorer", state="attached", timeout=timeout_s * 1000)
+    el.scroll_into_view_if_needed()
+    el.wait_for_element_state("visible", timeout=timeout_s * 1000)
+    return el
 
 
 def images(explorer) -> list[str]:

@@ -62,7 +62,7 @@ def findings() -> dict:
     rows, points = [], []
     for name in ("relu", "leaky_relu"):
         counts = probes.linear_pieces(rebuild.trained(res, activation=name))
-        rows.append([name, str(counts.tolist()), stats.at_spread(counts)])
+        rows.append([name, stats.at_spread(counts)])
         f[f"pieces_trained_{name}"] = stats.rounded(counts)
         f[f"pieces_seed_{name}"] = {"units": 10 * 64, "pieces": counts}
     budget = book.budget_grid()
@@ -70,23 +70,24 @@ def findings() -> dict:
         net = rebuild.trained(budget, params=f"params_L{depth}_W{width}", depth=depth, width=width,
                               target="sin(6x)", activation="relu")
         counts = probes.linear_pieces(net)
-        rows.append([f"relu {depth} x {width} on sin(6x)", str(counts.tolist()), stats.at_spread(counts)])
+        rows.append([f"relu {depth} x {width} on sin(6x)", stats.at_spread(counts)])
         points.append((depth * width, counts))
     f["pieces_budget"] = points                       # [(units, pieces per seed)] for the figure
-    f["trained_pieces_table"] = Table(["trained network", "pieces per seed", "mean ± sd"], rows,
-                                      "Linear pieces on [-pi, pi] after training")
+    f["trained_pieces_table"] = Table(["trained network", "pieces"], rows,   # per seed: not portable
+                                      "Linear pieces on [-pi, pi] after training (mean ± sd over seeds)")
     # the tent map
     tent = book.tent()
-    rows = [["hand-built 4 x 2", "0 (exact)", str(probes.linear_pieces(tent_mlp(4)).tolist())]]
+    rows = [["hand-built 4 x 2", "0 (exact)", str(probes.linear_pieces(tent_mlp(4)).item())]]
     for depth, width in tent.meta["config"]["shapes"]:
         tag = f"L{depth}_W{width}"
         net = rebuild.trained(tent, params=f"params_{tag}", depth=depth, width=width, activation="relu")
         mse = tent[f"test_mse_{tag}"]
-        rows.append([f"trained {depth} x {width}", stats.at_spread(mse), str(probes.linear_pieces(net).tolist())])
+        rows.append([f"trained {depth} x {width}", stats.at_spread(mse), stats.at_spread(probes.linear_pieces(net))])
         f[f"tent_{depth}_{width}"] = stats.rounded(mse)
     y = make_dataset("tent", 4).y_test.double()
     f["tent_constant"] = round(float(((y - y.mean()) ** 2).mean()), 3)      # the test MSE of the best constant
-    f["tent_table"] = Table(["", "test MSE", "pieces per seed"], rows, "The tent map composed 4 times (16 pieces)")
+    f["tent_table"] = Table(["", "test MSE", "linear pieces"], rows,
+                        "The tent map composed 4 times (16 pieces); mean ± sd over seeds")
     # fixed budget: what Adam found in 500 epochs, and what the shape can represent
     mse = budget["final_test_mse"]                                         # [shape, target, activation, seed]
     med = np.median(mse, -1)

@@ -38,6 +38,16 @@ def first_crossing(ratio: np.ndarray, epochs: list[int], level: float = 1.0) -> 
     return np.where(above.any(-1), np.asarray(epochs)[above.argmax(-1)], -1)
 
 
+def crossing_cell(epochs: np.ndarray) -> str:
+    """When a ratio crosses, over seeds: mean ± sd of the crossing epoch and how many seeds cross at all
+    (a single trajectory's epoch is not a measurement another CPU repeats)."""
+    hit = np.asarray(epochs)[np.asarray(epochs) >= 0]
+    seeds = f"({hit.size}/{np.size(epochs)} seeds)"
+    if not hit.size:
+        return "never " + seeds
+    return f"{hit[0]} {seeds}" if (hit == hit[0]).all() else f"{stats.at_spread(hit)} {seeds}"
+
+
 def fixed_point_table(names, inits) -> Table:
     """Per activation and init: the fixed point q*, chi_1 there and the depth scale xi = 1/|log chi_1| over
     which deep gradients shrink (or grow) by a factor e; 'inf' beyond 1e5 layers (criticality)."""
@@ -176,9 +186,9 @@ def findings() -> dict:
     f["ratio_w_table"], f["ratio_h_table"] = training_ratios(res, "grad_w"), training_ratios(res, "grad_h")
     epochs = res.coords["grad_epoch"]
     f["crossing_table"] = Table(["activation", "mean |dL/dW_l|", "||dL/dh_l||"],
-                                [[n] + [str(first_crossing(_layer_ratio(res.sel(k, activation=n)), epochs).tolist())
+                                [[n] + [crossing_cell(first_crossing(_layer_ratio(res.sel(k, activation=n)), epochs))
                                         for k in ("grad_w", "grad_h")] for n in res.coords["activation"]],
-                                "First logged epoch with layer 1 >= layer 10, per seed (-1: never)")
+                                "First logged epoch with layer 1 >= layer 10: mean ± sd over the seeds that cross")
     f["gains_table"] = gains_after_training(res, data)
     end = {r[0]: r for r in f["gains_table"].rows}
     learned = [n for n in names if n not in ("identity", "sigmoid")]

@@ -46,7 +46,7 @@ def test_chapter_runs_in_jupyterlab_and_every_control_redraws(lab, name):
     page = lab_client.open_notebook(browser, url, name, blocked)
     lab_client.run_all(page)
     assert not lab_client.errors(page), lab_client.errors(page)
-    explorer = page.wait_for_selector(".ab-live-explorer", timeout=60_000)
+    explorer = lab_client.explorer(page)
     page.wait_for_function("el => [...el.querySelectorAll('img')].some(i => i.naturalWidth > 0)", arg=explorer,
                            timeout=60_000)
     selects = explorer.query_selector_all("select")
@@ -72,7 +72,7 @@ def test_playground_trains_and_reports_divergence_in_the_widget(lab):
     url, browser = lab
     page = lab_client.open_notebook(browser, url, "07_playground.ipynb")
     lab_client.run_all(page)
-    explorer = page.wait_for_selector(".ab-live-explorer", timeout=60_000)
+    explorer = lab_client.explorer(page)
     button = explorer.query_selector("button:has-text('train')")
     before = lab_client.images(explorer)
     button.click()                                             # defaults: ReLU, depth 10, lr 1e-3, 200 epochs

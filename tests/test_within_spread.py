@@ -1,0 +1,65 @@
+"""The chapters' tables whose last digits another CPU may move (helpers.agreement): each cell marked
+CHECK_WITHIN_SPREAD is recomputed from this machine's runs and must agree with the committed output
+within the spread it prints. nbval compares every other checked cell exactly."""
+import contextlib
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from helpers import agreement, findings, summary
+
+MARK = "# CHECK_WITHIN_SPREAD"
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+@pytest.fixture(autouse=True)
+def _private_cache():
+    """Unlike the unit tests (conftest.py), these read the book's shared runs that `make test` computed."""
+
+
+def _marked():
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        source = "".join("".join(c["source"]) for c in cells)
+        chapter = re.search(r'findings\.chapter\("(\w+)"\)', source)
+        for i, cell in enumerate(cells):
+            text = "".join(cell["source"])
+            if cell["cell_type"] == "code" and text.startswith(MARK):
+                yield pytest.param(chapter and chapter[1], text, cell["outputs"], id=f"{path.stem}-cell{i}")
+
+
+def _committed(outputs) -> str:
+    """What the committed cell shows: its Markdown if it has one, else its text."""
+    for out in outputs:
+        data = out.get("data", {})
+        if "text/markdown" in data:
+            return "".join(data["text/markdown"])
+    return "".join("".join(o.get("text", o.get("data", {}).get("text/plain", ""))) for o in outputs)
+
+
+def _fresh(chapter: str, source: str, markdown: bool) -> str:
+    """The cell's output recomputed here: its one expression's value, or what its statements print."""
+    scope = {"f": findings.chapter(chapter) if chapter else None, "summary": summary}
+    code, printed = source.removeprefix(MARK).strip(), io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        try:
+            value = eval(code, scope)  # a single expression, as f["adam_table"]
+        except SyntaxError:
+            value = exec(code, scope)  # statements that print
+    if value is None:
+        return printed.getvalue()
+    return value.markdown() if markdown and hasattr(value, "markdown") else str(value)
+
+
+def test_some_cells_are_marked():
+    assert list(_marked()), "no cell carries " + MARK
+
+
+@pytest.mark.parametrize("chapter,source,outputs", list(_marked()))
+def test_output_agrees_within_its_spread(chapter, source, outputs):
+    committed = _committed(outputs)
+    fresh = _fresh(chapter, source, committed.lstrip().startswith(("|", "**")))
+    assert not agreement.table_disagreements(committed, fresh), (committed, fresh)
