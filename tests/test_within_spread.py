@@ -63,3 +63,17 @@ def test_output_agrees_within_its_spread(chapter, source, outputs):
     committed = _committed(outputs)
     fresh = _fresh(chapter, source, committed.lstrip().startswith(("|", "**")))
     assert not agreement.table_disagreements(committed, fresh), (committed, fresh)
+
+
+def test_a_number_moved_beyond_its_spread_fails():
+    """The check is live: move one committed mean by ten of its printed sds and it no longer agrees."""
+    for *_, outputs in (p.values for p in _marked()):
+        committed = _committed(outputs)
+        hit = re.search(r"\| (\d+\.\d+) ± (\d+\.?\d*) \|", committed)
+        if hit:
+            moved = float(hit[1]) + 10 * float(hit[2])
+            tampered = committed.replace(hit[0], f"| {moved:.{len(hit[1].split('.')[1])}f} ± {hit[2]} |", 1)
+            assert agreement.table_disagreements(committed, tampered)
+            assert not agreement.table_disagreements(committed, committed)
+            return
+    pytest.fail("no marked table prints a mean ± sd")

@@ -35,8 +35,10 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def jupyterlab(notebooks: list[Path], env: dict | None = None, timeout: float = 120.0):
-    """A JupyterLab server over a temporary copy of `notebooks`; yields its base URL."""
+    """A JupyterLab server over a temporary copy of `notebooks`; yields its base URL. Its kernels read the
+    book's shared runs (HELPERS_CACHE_DIR, else the project's .cache/), never recompute them."""
     root = Path(tempfile.mkdtemp(prefix="ab-lab-"))
+    cache = os.environ.get("HELPERS_CACHE_DIR") or str(Path(__file__).resolve().parents[1] / ".cache")
     for nb in notebooks:
         shutil.copy(nb, root / nb.name)
     port = _free_port()
@@ -45,7 +47,8 @@ def jupyterlab(notebooks: list[Path], env: dict | None = None, timeout: float = 
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
          "--IdentityProvider.token=", "--ServerApp.password=", "--allow-root", f"--ServerApp.root_dir={root}",
          "--LabApp.expose_app_in_browser=True", "--ServerApp.open_browser=False"],
-        cwd=root, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, start_new_session=True)
+        cwd=root, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "HELPERS_CACHE_DIR": cache, **(env or {})},
+        start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + timeout
@@ -93,7 +96,7 @@ def open_notebook(browser, url: str, name: str, blocked: list | None = None):
         return r.abort()
     ctx.route("**/*", route)
     page = ctx.new_page()
-    page.goto(f"{url}/lab/tree/{name}", wait_until="domcontentloaded")
+    page.goto(f"{url}/lab/tree/{name}?reset", wait_until="domcontentloaded")   # no restored tabs
     page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget && "
                            "window.jupyterapp.shell.currentWidget.sessionContext && "
                            "window.jupyterapp.shell.currentWidget.sessionContext.session && "
@@ -130,11 +133,16 @@ def errors(page) -> list[str]:
 
 
 def explorer(page, timeout_s: float = 60):
-    """The notebook's live explorer, scrolled into view (JupyterLab hides cells outside the window)."""
-    el = page.wait_for_selector(".ab-live-explorer", state="attached", timeout=timeout_s * 1000)
-    el.scroll_into_view_if_needed()
-    el.wait_for_element_state("visible", timeout=timeout_s * 1000)
-    return el
+    """The open notebook's live explorer, scrolled into view (JupyterLab 4 hides cells outside the
+    window, and a notebook in another tab has explorers too)."""
+    page.wait_for_function("window.jupyterapp.shell.currentWidget.node.querySelector('.ab-live-explorer')",
+                           timeout=timeout_s * 1000)
+    page.evaluate("""() => {
+        const el = window.jupyterapp.shell.currentWidget.node.querySelector('.ab-live-explorer');
+        el.setAttribute('data-ab-under-test', '');
+        el.scrollIntoView({block: 'start'});
+    }""")
+    return page.wait_for_selector("[data-ab-under-test]", state="visible", timeout=timeout_s * 1000)
 
 
 def images(explorer) -> list[str]:

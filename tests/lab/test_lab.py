@@ -3,7 +3,6 @@ chapter with a live explorer runs top to bottom without an error, every control 
 playground trains, and a diverging run is said in the widget, not thrown as a traceback."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -20,8 +19,7 @@ pytestmark = pytest.mark.skipif(not Path(lab_client.CHROMIUM).is_file(),
 
 @pytest.fixture(scope="module")
 def lab():
-    cache = os.environ.get("HELPERS_CACHE_DIR") or str(ROOT / ".cache")   # the chapters load the shared runs
-    with lab_client.jupyterlab(LIVE, env={"HELPERS_CACHE_DIR": cache}) as url, lab_client.chromium() as browser:
+    with lab_client.jupyterlab(LIVE) as url, lab_client.chromium() as browser:
         yield url, browser
 
 
