@@ -115,16 +115,18 @@ def lab_latency() -> None:
         page.keyboard.press("End")                                        # depth 50
         lab_client.wait_redraw(page, explorer, before)
         selects, times = explorer.query_selector_all("select"), {}
-        for init in inits:
+        def choose(select, value: str) -> float | None:
+            """Seconds from choosing `value` to the new image; None if it was already chosen."""
+            if select.input_value() == value:
+                return None
             before = lab_client.images(explorer)
-            if selects[2].input_value() != str(inits.index(init)):
-                selects[2].select_option(label=init)
-                lab_client.wait_redraw(page, explorer, before)
+            select.select_option(label=value)
+            return lab_client.wait_redraw(page, explorer, before)
+        for init in inits:
+            choose(selects[2], init)
             for name in activations.ACTIVATIONS:
-                before = lab_client.images(explorer)
-                selects[1].select_option(label=name)
-                if selects[1].input_value() != before:
-                    times[name, init] = lab_client.wait_redraw(page, explorer, before)
+                if (t := choose(selects[1], name)) is not None:
+                    times[name, init] = t
         values = sorted(times.values())
         slowest = max(times, key=times.get)
         row(f"live explorer in JupyterLab, depth 50: median of {len(values)} changes", values[len(values) // 2],
