@@ -105,8 +105,15 @@ def cmd_cache(args) -> None:
     print(f"{cache.folder()}: {len(entries)} entries, code {cache.code_hash()}, {cache.machine()}")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments: one line that names the problem and where the choices are, not the usage block."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (`{self.prog} --help` lists the options)\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
+    p = _Parser(prog="python -m helpers", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("baseline", help="the seed experiment: train, plot, report")
     b.add_argument("--out", default="activation_functions", help="output folder (default: %(default)s)")

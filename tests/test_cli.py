@@ -51,7 +51,8 @@ def test_bad_arguments_one_line_nonzero_and_nothing_touched(tmp_path, capsys, ar
 def test_bad_thread_counts_are_refused(capsys, value):
     with pytest.raises(SystemExit) as e:
         main(["baseline", "--threads", value])
-    assert e.value.code == 2 and "must be a whole number >= 1" in capsys.readouterr().err
+    err = capsys.readouterr().err.strip()
+    assert e.value.code == 2 and "must be a whole number >= 1" in err and "\n" not in err   # one line
 
 
 def test_unwritable_folder_is_refused_before_training(tmp_path, capsys):
