@@ -8,6 +8,7 @@ import matplotlib
 import numpy as np
 import pytest
 
+import helpers
 from helpers import static_explorers, widgets
 from helpers.config import TrainConfig
 from helpers.data import on_training_interval
@@ -50,10 +51,12 @@ def test_png_does_not_depend_on_the_backend():
     assert matplotlib.get_backend().lower() == "agg"           # the test's own backend is unchanged
 
 
-def test_train_figure_says_when_a_run_diverges():
-    fig = widgets.train_figure(3, 16, "leaky_relu", "torch_default", lr=1.0, epochs=30)
-    assert len(fig.axes[0].get_lines()[0].get_ydata()) == 30
-    assert "diverged" in fig.axes[1].get_title()
+def test_train_figure_says_when_a_run_diverges(data):
+    fig, note = widgets.train(3, 16, "leaky_relu", "torch_default", lr=1.0, epochs=30)
+    loss = fig.axes[0].get_lines()[0].get_ydata()
+    assert len(loss) == 30 and note.startswith("diverged") and "diverged" in fig.axes[1].get_title()
+    constant = helpers.landmarks(data)["constant"]                 # the run really diverged (chapter 4's rule)
+    assert not np.isfinite(loss).all() or np.median(loss[-10:]) > 10 * constant
     calm = widgets.train_figure(3, 16, "relu", "torch_default", lr=1e-3, epochs=20)
     assert "diverged" not in calm.axes[1].get_title() and len(calm.axes[1].get_lines()) == 2
 
