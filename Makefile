@@ -85,7 +85,7 @@ test: $(STAMP) chromium lint
 	$(TEST_ENV) $(PYTEST) -n 2 --dist loadfile --nbval-lax --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks --ignore=tests/site --ignore=tests/lab
 	$(MAKE) --no-print-directory site
-	$(PYTEST) tests/site tests/lab
+	$(TEST_ENV) $(PYTEST) tests/site tests/lab    # the live chapters' kernels read the runs computed above
 
 ## Debian's chromium for the browser tests (the playwright package drives it; it never downloads one)
 chromium:

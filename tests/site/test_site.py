@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import json
 import re
 import threading
 from pathlib import Path
@@ -129,7 +130,9 @@ def test_page_renders_offline(browser, server, page_path):
 
 def test_chapter_shows_its_figures(browser, server):
     p = visit(browser, server, "notebooks/01_baseline.html")
-    assert len(p["images"]) >= 4 and all(w > 0 for _, w in p["images"])
+    cells = json.loads((SITE.parents[2] / "notebooks" / "01_baseline.ipynb").read_text())["cells"]
+    figures = sum("image/png" in o.get("data", {}) for c in cells if c["cell_type"] == "code" for o in c["outputs"])
+    assert figures >= 3 and len(p["images"]) >= figures and all(w > 0 for _, w in p["images"])
     assert p["typeset"] > 0
 
 
