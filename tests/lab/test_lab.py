@@ -37,6 +37,14 @@ def _slide(page, explorer, index: int, key: str = "End") -> None:
     page.keyboard.press(key)
 
 
+def _train(page, explorer, timeout_s: float) -> None:
+    """Press train once the controls have settled, and wait for the new loss figure."""
+    page.wait_for_timeout(300)
+    before = lab_client.images(explorer)
+    explorer.query_selector("button:has-text('train')").click()
+    lab_client.wait_redraw(page, explorer, before, which=1, timeout_s=timeout_s)
+
+
 @pytest.mark.parametrize("name", [p.name for p in LIVE])
 def test_chapter_runs_in_jupyterlab_and_every_control_redraws(lab, name):
     url, browser = lab
@@ -71,26 +79,17 @@ def test_playground_trains_and_reports_divergence_in_the_widget(lab):
     page = lab_client.open_notebook(browser, url, "07_playground.ipynb")
     lab_client.run_all(page)
     explorer = lab_client.explorer(page)
-    button = explorer.query_selector("button:has-text('train')")
-    before = lab_client.images(explorer)
-    button.click()                                             # defaults: ReLU, depth 10, lr 1e-3, 200 epochs
-    lab_client.wait_redraw(page, explorer, before, which=1, timeout_s=120)
+    _train(page, explorer, timeout_s=120)                     # defaults: ReLU, depth 10, lr 1e-3, 200 epochs
     assert "final train MSE" in explorer.inner_text()
     # too large a step: Leaky ReLU at learning rate 1 diverges (chapter 4), and the widget says so
     _select(page, explorer, 1, "leaky_relu")
     _slide(page, explorer, 1, "End")                           # lr 1
-    page.wait_for_timeout(300)
-    before = lab_client.images(explorer)
-    button.click()
-    lab_client.wait_redraw(page, explorer, before, which=1, timeout_s=120)
+    _train(page, explorer, timeout_s=120)
     assert "diverged" in explorer.inner_text()
     # the issue's example: depth 50 sigmoid at the largest learning rate: a message, never a traceback
     _select(page, explorer, 1, "sigmoid")
     _slide(page, explorer, 0, "End")                           # depth 50
-    page.wait_for_timeout(300)
-    before = lab_client.images(explorer)
-    button.click()
-    lab_client.wait_redraw(page, explorer, before, which=1, timeout_s=180)
+    _train(page, explorer, timeout_s=180)
     text = explorer.query_selector_all(".ab-status")[-1].inner_text()
     assert "diverged" in text or "final train MSE" in text, text
     assert "Traceback" not in explorer.inner_text() and not lab_client.errors(page)
