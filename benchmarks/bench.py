@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -94,17 +95,29 @@ def engine() -> None:
         f"{t_loop / floor:.1f}x floor, {t_loop / t_engine:.1f}x the engine")
 
 
-def lab_latency() -> None:
+def lab_latency(rounds: int = 3) -> None:
+    """Slider-to-image latency of the live explorer at depth 50: every activation x init, visited `rounds`
+    times; per setting the median of its visits (a one-off pause, such as Python's full garbage collection
+    of a big kernel heap, lands on a random setting and is reported apart as the single slowest change)."""
     import lab_client
     import matplotlib
     matplotlib.use("Agg")
     from helpers.widgets import InitView, png
     inits = ("torch_default", "xavier", "kaiming")
-    view = InitView()
-    inproc = {(n, i): _time(lambda n=n, i=i: png(view.update(50, 64, n, i)))
-              for n in activations.ACTIVATIONS for i in inits}
-    row("live explorer in process, depth 50: median / slowest", sorted(inproc.values())[len(inproc) // 2],
-        f"slowest {max(inproc.values()):.2f} s")
+    settings = [(n, i) for i in inits for n in activations.ACTIVATIONS]
+
+    def report(where: str, visits: dict) -> None:
+        per = {k: statistics.median(v) for k, v in visits.items()}
+        worst = max(per, key=per.get)
+        row(f"live explorer {where}, depth 50: median / slowest setting", statistics.median(per.values()),
+            f"slowest setting {per[worst]:.2f} s ({worst[0]}, {worst[1]}); slowest single change "
+            f"{max(max(v) for v in visits.values()):.2f} s; {len(per)} settings x {rounds}")
+
+    view, inproc = InitView(), {k: [] for k in settings}
+    for _ in range(rounds):
+        for n, i in settings:
+            inproc[n, i].append(_time(lambda n=n, i=i: png(view.update(50, 64, n, i))))
+    report("in process", inproc)
     play = ROOT / "notebooks" / "07_playground.ipynb"
     with lab_client.jupyterlab([play]) as url, lab_client.chromium() as browser:
         page = lab_client.open_notebook(browser, url, play.name)
@@ -114,7 +127,8 @@ def lab_latency() -> None:
         explorer.query_selector_all(".noUi-handle")[0].focus()
         page.keyboard.press("End")                                        # depth 50
         lab_client.wait_redraw(page, explorer, before)
-        selects, times = explorer.query_selector_all("select"), {}
+        selects, lab = explorer.query_selector_all("select"), {k: [] for k in settings}
+
         def choose(select, value: str) -> float | None:
             """Seconds from choosing `value` to the new image; None if it was already chosen."""
             if select.input_value() == value:
@@ -122,16 +136,13 @@ def lab_latency() -> None:
             before = lab_client.images(explorer)
             select.select_option(label=value)
             return lab_client.wait_redraw(page, explorer, before)
-        for init in inits:
-            choose(selects[2], init)
-            for name in activations.ACTIVATIONS:
-                if (t := choose(selects[1], name)) is not None:
-                    times[name, init] = t
-        values = sorted(times.values())
-        slowest = max(times, key=times.get)
-        row(f"live explorer in JupyterLab, depth 50: median of {len(values)} changes", values[len(values) // 2],
-            f"slowest {times[slowest]:.2f} s ({slowest[0]}, {slowest[1]})")
-        print(json.dumps({f"{k[0]}|{k[1]}": round(v, 3) for k, v in times.items()}))
+        for _ in range(rounds):
+            for n, i in settings:
+                choose(selects[2], i)
+                if (t := choose(selects[1], n)) is not None:
+                    lab[n, i].append(t)
+        report("in JupyterLab", {k: v for k, v in lab.items() if v})
+        print(json.dumps({f"{k[0]}|{k[1]}": [round(t, 3) for t in v] for k, v in lab.items()}))
 
 
 def cold_build() -> None:

@@ -2,17 +2,20 @@
 seen by a test), and the static explorers' payloads."""
 import html
 import json
+import math
 import re
 
 import matplotlib
 import numpy as np
 import pytest
+import torch
 
 import helpers
-from helpers import static_explorers, widgets
+from helpers import activations, probes, static_explorers, widgets
 from helpers.config import TrainConfig
-from helpers.data import on_training_interval
-from helpers.explorer_stats import init_statistics
+from helpers.data import make_dataset, on_training_interval
+from helpers.explorer_stats import init_statistics, on_interval
+from helpers.models import StackedMLP
 from helpers.runs import grid
 
 
@@ -41,8 +44,36 @@ def test_init_statistics_follow_theory_for_critical_relu():
     assert d["grad_ratio"][-1] == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("name", list(activations.ACTIVATIONS))
+def test_init_statistics_match_the_probes_definitions(name):
+    """The explorer's fast path (the engine's backward, on-units by interval) against the reference
+    definitions in helpers.probes (autograd, phi' in closed form), on the same three networks."""
+    depth = 30 if name == "sigmoid" else 6   # sigmoid at depth 30: gradients near 1e-20, relative check
+    s = init_statistics(depth, 16, name, "torch_default")
+    net = StackedMLP.from_seeds([name] * 3, [0, 1, 2], depth, 16, "torch_default", dtype=torch.float64)
+    data = make_dataset()
+    x, y = data.x.double(), data.y.double()
+    pre = torch.stack(probes.pre_activations(net, x))
+    gw, gh = probes.layer_gradients(net, x, y)
+    geo = lambda g: np.exp(np.log(g.numpy()).mean(0))  # noqa: E731
+    assert np.allclose(s["grad_h"], geo(gh), rtol=1e-9, atol=0) and np.allclose(s["grad_w"], geo(gw), rtol=1e-9, atol=0)
+    assert np.allclose(s["h_std"], pre.std(dim=(2, 3)).mean(1).numpy(), rtol=1e-9)
+    on = probes.is_on(activations.get(name), pre)
+    assert np.array_equal(s["active"], on.double().mean(dim=(1, 2, 3)).numpy())
+
+
+@pytest.mark.parametrize("name", list(activations.ACTIVATIONS))
+def test_on_interval_is_exactly_where_units_are_on(name):
+    lo, hi = on_interval(name)
+    h = torch.cat([torch.linspace(-40, 40, 100_001, dtype=torch.float64), torch.randn(100_000, dtype=torch.float64) * 5,
+                   torch.tensor([lo, hi, 0.0]).double().nextafter(torch.tensor(-math.inf).double()),
+                   torch.tensor([lo, hi, 0.0]).double().nextafter(torch.tensor(math.inf).double())])
+    h = h[h.isfinite()]
+    assert torch.equal((h >= lo) & (h <= hi), probes.is_on(activations.get(name), h))
+
+
 def test_png_does_not_depend_on_the_backend():
-    """JupyterLab's inline backend gives figures a canvas without print_png; savefig works anyway."""
+    """JupyterLab's inline backend gives figures a canvas without print_png; png() draws anyway."""
     from matplotlib.backend_bases import FigureCanvasBase
     fig = widgets.init_figure(3, 8, "relu", "xavier")
     FigureCanvasBase(fig)                                      # the canvas a non-Agg backend leaves
