@@ -79,3 +79,8 @@ def p_point_dead(width: int, depth: int) -> float:
     (constant on an interval around 0) has lost both x > 0 and x < 0, so this bounds that
     probability from above; both tend to 1 with depth (Lu et al. 2019)."""
     return -math.expm1(depth * math.log1p(-(2.0 ** -width)))  # accurate also when tiny
+
+
+def p_point_dead_grid(widths, depths) -> np.ndarray:
+    """p_point_dead on a [width, depth] grid (the theory drawn next to the born-dead measurement)."""
+    return np.array([[p_point_dead(w, L) for L in depths] for w in widths])

@@ -24,6 +24,8 @@ import warnings
 
 import numpy as np
 
+RULES = __doc__.split("Rules, checked in this order for each run:")[1].strip()   # chapter 4 prints them
+
 MODES = ("converged", "slow", "stalled", "oscillating", "plateau", "collapsed", "diverged")
 SHORT = {"converged": "ok", "slow": "slow", "stalled": "stall", "oscillating": "osc", "plateau": "plat",
          "collapsed": "coll", "diverged": "div"}
