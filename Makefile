@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed-stamp
 SITE := book/_build/html
 MATHJAX_VERSION := 3.2.2
 MATHJAX := book/_vendor/mathjax/tex-svg-full.js
+TFJS_VERSION := 4.22.0
+TFJS := book/_vendor/tfjs/wasm-binaries.js
 GENERATED := book/_generated/activations.png
 # `make test` proves every checked number portable: the shared runs and nbval run on another CPU code path
 # (ATen without vector instructions, MKL limited to AVX) than the one that wrote the committed outputs.
@@ -56,11 +58,15 @@ $(MATHJAX):
 	tar -xzf book/_build/npm/mathjax-$(MATHJAX_VERSION).tgz -C book/_build/npm package/es5/tex-svg-full.js
 	cp book/_build/npm/package/es5/tex-svg-full.js $@
 
+## chapter 7's in-page trainer: TensorFlow.js and its WASM backend, from the npm registry at build time
+$(TFJS): $(STAMP)
+	$(PY) tools/vendor_tfjs.py $(TFJS_VERSION) $(@D)
+
 $(GENERATED): $(STAMP) $(wildcard helpers/*.py helpers/*/*.py)
 	$(PY) -m helpers figures --out book/_generated
 
 ## the site, from the committed chapters (executed by `make notebooks`, their numbers checked by `make test`)
-site: $(STAMP) $(MATHJAX) $(GENERATED)
+site: $(STAMP) $(MATHJAX) $(TFJS) $(GENERATED)
 	$(JB) build . --path-output book -W --keep-going -q --all
 	@echo "The book is at $(abspath $(SITE))/index.html"
 
@@ -98,7 +104,7 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
 
 ## speed (benchmarks, not tests): one table of ratios measured in one run
-bench: $(STAMP) chromium
+bench: $(STAMP) chromium $(TFJS)
 	$(PY) benchmarks/bench.py
 
 clean:

@@ -8,8 +8,10 @@
    executed, the site built.
 3. The live explorer in a real JupyterLab: time from a control change to the new image, at depth 50, for
    every activation and init, next to the in-process figure time.
+4. Chapter 7's in-page trainer (TensorFlow.js) in headless Chromium: 500 epochs of 10 x 64 per activation,
+   and the bytes it adds to the site.
 
-    python benchmarks/bench.py [--skip-cold] [--skip-lab]
+    python benchmarks/bench.py [--skip-cold] [--skip-lab] [--skip-browser]
 """
 from __future__ import annotations
 
@@ -145,6 +147,42 @@ def lab_latency(rounds: int = 3) -> None:
         print(json.dumps({f"{k[0]}|{k[1]}": [round(t, 3) for t in v] for k, v in lab.items()}))
 
 
+def browser_training(epochs: int = 500) -> None:
+    """Chapter 7's in-page trainer in headless Chromium, opened from disk: 10 x 64 on the 200 points, `epochs`
+    full-batch Adam steps with the page's redraws (every 5 epochs), per activation; and the bytes it adds."""
+    from playwright.sync_api import sync_playwright
+
+    from helpers import browser_trainer
+    vendor = ROOT / "book" / "_vendor"
+    files = [vendor / s for s in browser_trainer.SCRIPTS]
+    if not all(f.is_file() for f in files):
+        row("in-page trainer: TensorFlow.js not vendored (make site)", None)
+        return
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        page_file = Path(tmp) / "index.html"
+        block = browser_trainer.html(static=vendor.as_uri())
+        page_file.write_text(f"<!doctype html><html><body>{block}</body></html>")
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.goto(page_file.as_uri())
+        page.wait_for_function("window.abTrainer !== undefined")
+        page.evaluate("abTrainer.ready")
+        backend = page.evaluate("tf.getBackend()")
+        run = """async ([name, epochs]) => { const t = performance.now(); await abTrainer.train({activation: name,
+            depth: 10, width: 64, init: 'torch_default', lr: 1e-3, epochs}); return performance.now() - t; }"""
+        for name in activations.ACTIVATIONS:
+            ms = page.evaluate(run, [name, epochs])
+            row(f"in-page trainer ({backend}), {name}, 10 x 64, {epochs} epochs", ms / 1000,
+                f"{epochs / (ms / 1000):.0f} epochs/s")
+        page.evaluate("tf.setBackend('cpu')")   # the alternative: TensorFlow.js's plain-JavaScript backend
+        ms = page.evaluate(run, ["relu", 50]) * epochs / 50
+        row(f"  the same on TensorFlow.js's cpu backend, relu (50 epochs, scaled to {epochs})", ms / 1000,
+            f"{epochs / (ms / 1000):.0f} epochs/s")
+        browser.close()
+    size = sum(f.stat().st_size for f in files) + len(block.encode())
+    row("in-page trainer: bytes added to the site", None, f"{size / 1e6:.2f} MB (TensorFlow.js, WASM, trainer)")
+
+
 def cold_build() -> None:
     import nbformat
     from nbclient import NotebookClient
@@ -184,10 +222,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--skip-cold", action="store_true", help="skip the cold build (its shared runs take ~15 min)")
     ap.add_argument("--skip-lab", action="store_true", help="skip the JupyterLab latency")
+    ap.add_argument("--skip-browser", action="store_true", help="skip the in-page trainer")
     args = ap.parse_args()
     engine()
     if not args.skip_lab:
         lab_latency()
+    if not args.skip_browser:
+        browser_training()
     if not args.skip_cold:
         cold_build()
     print("\n" + "\n".join(f"| {a} | {b} | {c} |" for a, b, c in ROWS))

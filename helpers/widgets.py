@@ -16,15 +16,12 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from PIL import Image
 
 from . import activations
+from .browser_trainer import DEPTHS, EPOCH_RANGE, LR_RANGE, WIDTHS  # the in-page trainer's too
 from .config import TrainConfig
 from .data import make_dataset, on_training_interval
 from .explorer_stats import init_statistics, on_interval
 from .models import INITS
 from .plotting.style import colour, dash, label, use_style
-
-# The live explorer's settings, shared with the static (in-browser) playground.
-DEPTHS, WIDTHS = (1, 50), (8, 16, 32, 64, 128)
-LR_RANGE, EPOCH_RANGE = (1e-4, 1.0), (10, 500)
 
 
 def _short_exp(v: float, _=None) -> str:

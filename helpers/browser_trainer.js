@@ -1,0 +1,234 @@
+// The in-page trainer (chapter 7, published site): an MLP trained by full-batch Adam on the book's data with
+// TensorFlow.js (WASM backend, vendored at build time). The backward pass is written out, as chapter 2 derives
+// it (delta_l = (delta_{l+1} W_{l+1}^T) * phi'(h_l)), so that ||dL/dh_l|| comes from the very step that trains.
+// Filled in by helpers.browser_trainer: __ID__ (the block's id). Settings and data: the JSON next to it.
+(function () {
+  const root = document.getElementById("__ID__");
+  const P = JSON.parse(document.getElementById("__ID__-data").textContent);
+  const $ = (k) => root.querySelector(`[data-key="${k}"]`);
+  const status = root.querySelector(".ab-status");
+  const say = (msg, bad) => { status.textContent = msg; status.style.color = bad ? "#b00" : "#333"; };
+  if (typeof tf === "undefined" || !tf.wasm) {
+    say("The in-page trainer needs the built site (make book), where TensorFlow.js is vendored; in a notebook, " +
+        "use the live explorer above.", true);
+    return;
+  }
+  // data: URLs, so that the page works from disk as well. The multithreaded binary needs a cross-origin-isolated
+  // page, which a static site is not: threads are switched off, and its entry (required) points to the SIMD one.
+  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+  const bins = window.TFJS_WASM_BINARIES || {};
+  tf.wasm.setWasmPaths({ ...bins, "tfjs-backend-wasm-threaded-simd.wasm": bins["tfjs-backend-wasm-simd.wasm"] });
+  let x, y;   // the data as tensors, once a backend is up (WASM; TensorFlow.js's plain-JS CPU backend if not)
+  const ready = tf.setBackend("wasm").catch(() => tf.setBackend("cpu")).then(() => tf.ready()).then(() => {
+    x = tf.tensor2d(P.x, [P.x.length, 1]); y = tf.tensor2d(P.y, [P.y.length, 1]);
+  });
+
+  // ---- the network -------------------------------------------------------------------------------------
+  const SQRT2 = Math.SQRT2, SQRT2PI = Math.sqrt(2 * Math.PI);
+  // ||t||, scaled by max |t| first: squares of float32 gradients below 1e-19 would underflow to 0
+  const norm = (t) => { const m = t.abs().max(); return m.mul(t.div(m.maximum(1e-38)).square().sum().sqrt()); };
+  const cdf = (h) => tf.erf(h.div(SQRT2)).add(1).mul(0.5);
+  const pdf = (h) => tf.exp(h.square().mul(-0.5)).div(SQRT2PI);
+  // phi(h) and phi'(h, a = phi(h)); PyTorch's choices at kinks: relu'(0) = 0, leaky_relu'(0) = slope
+  const ACT = {
+    identity: [(h) => h, (h) => tf.onesLike(h)],
+    sigmoid: [(h) => tf.sigmoid(h), (h, a) => a.mul(tf.sub(1, a))],
+    tanh: [(h) => tf.tanh(h), (h, a) => tf.sub(1, a.square())],
+    relu: [(h) => tf.relu(h), (h) => tf.step(h)],
+    leaky_relu: [(h) => tf.leakyRelu(h, P.leaky_slope), (h) => tf.where(h.greater(0), tf.onesLike(h), tf.fill(h.shape, P.leaky_slope))],
+    elu: [(h) => tf.elu(h), (h, a) => tf.where(h.greater(0), tf.onesLike(h), a.add(1))],
+    gelu: [(h) => h.mul(cdf(h)), (h) => cdf(h).add(h.mul(pdf(h)))],
+    silu: [(h) => h.mul(tf.sigmoid(h)), (h) => { const s = tf.sigmoid(h); return s.mul(h.mul(tf.sub(1, s)).add(1)); }],
+  };
+
+  function check(s) {
+    const bad = [];
+    if (!(s.activation in ACT)) bad.push(`unknown activation "${s.activation}"; choose one of ${Object.keys(ACT).join(", ")}`);
+    if (!Number.isInteger(s.depth) || s.depth < P.depths[0] || s.depth > P.depths[1]) bad.push(`depth must be a whole number from ${P.depths[0]} to ${P.depths[1]}, got ${s.depth}`);
+    if (!P.widths.includes(s.width)) bad.push(`width must be one of ${P.widths.join(", ")}, got ${s.width}`);
+    if (!P.inits.includes(s.init)) bad.push(`unknown init "${s.init}"; choose one of ${P.inits.join(", ")}`);
+    if (!(s.lr >= P.lr_range[0] && s.lr <= P.lr_range[1])) bad.push(`learning rate must lie in [${P.lr_range.join(", ")}], got ${s.lr}`);
+    if (!Number.isInteger(s.epochs) || s.epochs < P.epoch_range[0] || s.epochs > P.epoch_range[1]) bad.push(`epochs must be a whole number from ${P.epoch_range[0]} to ${P.epoch_range[1]}, got ${s.epochs}`);
+    if (bad.length) throw new Error(bad.join("; "));
+  }
+
+  const shapes = (depth, width) => [...Array(depth + 1).keys()].map((l) => [l === 0 ? 1 : width, l === depth ? 1 : width]);
+
+  function initial(s, seed) {   // helpers.models.init_params' distributions (its draws are torch's own)
+    return shapes(s.depth, s.width).map(([fi, fo], l) => {
+      const k = 1000 * seed + 2 * l;
+      if (s.init === "torch_default") {
+        const bound = 1 / Math.sqrt(fi);
+        return [tf.randomUniform([fi, fo], -bound, bound, "float32", k), tf.randomUniform([fo], -bound, bound, "float32", k + 1)];
+      }
+      const std = Math.sqrt(s.init === "xavier" ? 2 / (fi + fo) : 2 / fi);
+      return [tf.randomNormal([fi, fo], 0, std, "float32", k), tf.zeros([fo])];
+    });
+  }
+
+  class Net {   // parameters, Adam's moments and the step count; params: [[W_l [fan_in, fan_out], b_l [fan_out]], ...]
+    constructor(s, params) {   // params: tensors, or arrays (the tests load torch's initial weights)
+      this.s = s; this.t = 0; this.phi = ACT[s.activation];
+      // in a tidy: the temporaries go, the variables keep their data
+      this.p = tf.tidy(() => params.map((pair) => pair.map((a) => tf.variable(a instanceof tf.Tensor ? a : tf.tensor(a)))));
+      const zeros = () => tf.tidy(() => this.p.map((pair) => pair.map((w) => tf.variable(tf.zerosLike(w)))));
+      this.m = zeros(); this.v = zeros();
+    }
+    dispose() { for (const g of [this.p, this.m, this.v]) g.flat().forEach((t) => t.dispose()); }
+    forward(x) {  // (output, pre-activations h_1..h_L, activations a_0 = x, a_1..a_L)
+      const hs = [], as = [x], L = this.s.depth;
+      for (let l = 0; l < L; l++) { hs.push(as[l].matMul(this.p[l][0]).add(this.p[l][1])); as.push(this.phi[0](hs[l])); }
+      return [as[L].matMul(this.p[L][0]).add(this.p[L][1]), hs, as];
+    }
+    // One full-batch Adam step (torch.optim.Adam's update). Returns the loss before the step and, if probe,
+    // ||dL/dh_l|| (l = 1..L) and the fraction of units off per layer (on for no input: helpers.probes.is_on).
+    // Transposes are explicit: the WASM backend's matMul with a transposed operand is 8x slower than both.
+    step(x, y, lr, probe) {
+      return tf.tidy(() => {
+        const [out, hs, as] = this.forward(x), L = this.s.depth, n = x.shape[0];
+        const r = out.sub(y), loss = r.square().mean();
+        let delta = r.mul(2 / n);                                    // dL/d(output)
+        const grads = new Array(L + 1), norms = new Array(L);
+        for (let l = L; l >= 0; l--) {
+          grads[l] = [as[l].transpose().matMul(delta), delta.sum(0)];
+          if (l > 0) {
+            delta = delta.matMul(this.p[l][0].transpose()).mul(this.phi[1](hs[l - 1], as[l]));   // dL/dh_l
+            if (probe) norms[l - 1] = norm(delta);
+          }
+        }
+        this.t += 1;
+        const [b1, b2, eps] = P.adam, c1 = 1 - b1 ** this.t, c2 = Math.sqrt(1 - b2 ** this.t);
+        grads.forEach((pair, l) => pair.forEach((g, i) => {
+          const [p, m, v] = [this.p[l][i], this.m[l][i], this.v[l][i]];
+          m.assign(m.mul(b1).add(g.mul(1 - b1)));
+          v.assign(v.mul(b2).add(g.square().mul(1 - b2)));
+          p.assign(p.sub(m.div(v.sqrt().div(c2).add(eps)).mul(lr / c1)));
+        }));
+        const res = { loss: loss.dataSync()[0] };
+        if (probe) {
+          res.gradH = tf.stack(norms).dataSync();
+          const [lo, hi] = P.on_interval[this.s.activation].map((v, i) => (v === null ? (i ? Infinity : -Infinity) : v));
+          res.off = Float32Array.from(hs.map((h) => h.greaterEqual(lo).logicalAnd(h.lessEqual(hi)).any(0)
+            .logicalNot().cast("float32").mean().dataSync()[0]));
+        }
+        return res;
+      });
+    }
+    predict(x) { return tf.tidy(() => this.forward(x)[0].dataSync()); }
+  }
+
+  // ---- drawing: four canvases ---------------------------------------------------------------------------
+  const fmt = (v) => { const t = v.toPrecision(2); return t.includes("e") ? t.replace(/e\+?/, "e").replace(/\.0e/, "e") : String(+t); };
+  function chart(cv, title, xs, ylim, log, xlabel) {
+    const g = cv.getContext("2d"), W = cv.width, H = cv.height, m = { l: 46, r: 14, t: 18, b: 30 };
+    g.clearRect(0, 0, W, H); g.font = "11px sans-serif"; g.fillStyle = "#222"; g.strokeStyle = "#999";
+    g.fillText(title, m.l, 12); g.fillText(xlabel, W / 2 - 20, H - 4);
+    const ty = (v) => (log ? Math.log10(v) : v), [y0, y1] = ylim.map(ty);
+    const X = (v) => m.l + ((v - xs[0]) / (xs[1] - xs[0] || 1)) * (W - m.l - m.r);
+    const Y = (v) => H - m.b - ((ty(v) - y0) / (y1 - y0)) * (H - m.t - m.b);
+    g.strokeRect(m.l, m.t, W - m.l - m.r, H - m.t - m.b);
+    const ticks = log ? [...Array(Math.floor(y1) - Math.ceil(y0) + 1).keys()].map((k) => 10 ** (Math.ceil(y0) + k))
+      .filter((_, i, a) => a.length < 7 || i % Math.ceil(a.length / 6) === 0) : [0, 0.25, 0.5, 0.75, 1].map((f) => ylim[0] + f * (ylim[1] - ylim[0]));
+    ticks.forEach((v) => { g.fillText(fmt(v), 2, Y(v) + 4); g.beginPath(); g.moveTo(m.l - 3, Y(v)); g.lineTo(m.l, Y(v)); g.stroke(); });
+    g.fillText(fmt(xs[0]), X(xs[0]) - 4, H - m.b + 12);
+    g.fillText(fmt(xs[1]), X(xs[1]) - g.measureText(fmt(xs[1])).width, H - m.b + 12);
+    const clip = (v) => Math.min(Math.max(v, ylim[0]), ylim[1]);
+    return {
+      line(px, py, colour, dash, width) {
+        g.save(); g.beginPath(); g.rect(m.l, m.t, W - m.l - m.r, H - m.t - m.b); g.clip();
+        g.strokeStyle = colour; g.lineWidth = width || 2; g.setLineDash(dash || []); g.beginPath();
+        let pen = false;
+        px.forEach((xv, i) => { const v = py[i]; if (!Number.isFinite(v) || (log && v <= 0)) { pen = false; return; }
+          const p = [X(xv), Y(clip(v))]; pen ? g.lineTo(...p) : g.moveTo(...p); pen = true; });
+        g.stroke(); g.restore();
+      },
+      dots(px, py, colour) { g.fillStyle = colour; px.forEach((xv, i) => g.fillRect(X(xv) - 1, Y(clip(py[i])) - 1, 2, 2)); },
+      label(v, text) { g.fillStyle = "#777"; g.fillText(text, W - m.r - g.measureText(text).width - 2, Y(v) - 2); },
+    };
+  }
+
+  const cvs = [...root.querySelectorAll("canvas")];
+  function draw(run) {
+    const s = run.s, c = P.colours[s.activation], L = s.depth, layers = [1, Math.max(L, 2)];
+    const lossAx = chart(cvs[0], "train MSE (dotted: landmarks)", [1, s.epochs], P.loss_ylim, true, "epoch");
+    Object.entries(P.landmarks).forEach(([k, v]) => { lossAx.line([1, s.epochs], [v, v], "#999", [2, 3], 1); lossAx.label(v, k.replace("_", " ")); });
+    lossAx.line(run.loss.map((_, i) => i + 1), run.loss, c);
+    const fit = chart(cvs[1], "learned function", [-Math.PI, Math.PI], [-2, 2], false, "x");
+    fit.dots(P.x, P.y, "#aaa"); fit.line(P.x_clean, P.y_clean, "#000", [4, 3], 1);
+    if (run.pred) fit.line(P.x, run.pred, c);
+    const lx = [...Array(L).keys()].map((i) => i + 1);
+    const gr = chart(cvs[2], `||dL/dh_l||, step ${run.probedAt}`, layers, run.gradLim, true, "hidden layer l");
+    if (run.gradH) gr.line(lx, Array.from(run.gradH), c);
+    const off = chart(cvs[3], "fraction of units off", layers, [0, 1], false, "hidden layer l");
+    if (run.off) off.line(lx, Array.from(run.off), c);
+  }
+
+  function verdict(mse) {   // where a final train MSE sits among the landmarks: helpers.findings.seed.fit_verdict
+    const L = P.landmarks;
+    if (!Number.isFinite(mse)) return "diverged";
+    for (const [k, text] of [["noise_floor", "at the noise floor"], ["linear", "at the best straight line"],
+      ["constant", "at the best constant"]]) if (Math.abs(mse - L[k]) <= 0.25 * L[k]) return text;
+    if (mse < L.noise_floor) return "below the noise floor (fits some noise)";
+    return mse < L.linear ? "between the straight line and the noise floor" : "worse than a straight line";
+  }
+
+  // ---- running: one run at a time; any change of a setting stops it and resets ---------------------------
+  let current = null;
+  const settings = () => ({ activation: $("activation").value, depth: +$("depth").value, width: +$("width").value,
+    init: $("init").value, lr: 10 ** +$("lr").value, epochs: +$("epochs").value });
+
+  function stop() { if (current) { current.stopped = true; current.net.dispose(); current = null; } }
+
+  function setControls(s) {   // a run started from code shows its settings in the controls too
+    for (const k of ["activation", "depth", "width", "init", "epochs"]) $(k).value = s[k];
+    $("lr").value = Math.log10(s.lr);
+    show();
+  }
+
+  async function train(s = settings(), params = null, probeEvery = 5) {
+    stop();
+    check(s);
+    setControls(s);
+    await ready;
+    const run = { s, loss: [], stopped: false, probedAt: 0, gradLim: [1e-8, 1e1] };
+    const drawn = params ? null : initial(s, 0);
+    run.net = new Net(s, params || drawn);
+    if (drawn) drawn.flat().forEach((t) => t.dispose());
+    current = run;
+    for (let e = 1; e <= s.epochs && !run.stopped; e++) {
+      const probe = e === 1 || e % probeEvery === 0 || e === s.epochs;
+      const r = run.net.step(x, y, s.lr, probe);
+      run.loss.push(r.loss);
+      if (probe) {
+        Object.assign(run, { gradH: r.gradH, off: r.off, probedAt: e, pred: run.net.predict(x) });
+        const g = Array.from(r.gradH).filter((v) => v > 0 && Number.isFinite(v));
+        if (e === 1 && g.length) run.gradLim = [10 ** Math.floor(Math.log10(Math.min(...g)) - 1), 10 ** Math.ceil(Math.log10(Math.max(...g)) + 1)];
+      }
+      if (!Number.isFinite(r.loss)) { run.diverged = e; break; }
+      if (probe) { draw(run); say(`epoch ${e} of ${s.epochs}: train MSE ${r.loss.toPrecision(3)}`); await tf.nextFrame(); }
+    }
+    if (run.stopped) return run;
+    const final = run.loss.slice(-10).sort((a, b) => a - b)[Math.floor(Math.min(10, run.loss.length) / 2)];
+    if (!run.diverged && !(final <= P.exploded * P.landmarks.constant)) run.diverged = -1;
+    draw(run);
+    if (run.diverged > 0) say(`diverged: the loss became non-finite at epoch ${run.diverged}`, true);
+    else if (run.diverged) say("diverged: the loss ended above 10x the best constant's", true);
+    else say(`final train MSE ${final.toPrecision(3)} after ${s.epochs} epochs: ${verdict(final)}`);
+    return run;
+  }
+
+  const guarded = (f) => (...args) => f(...args).catch((e) => say(String(e.message || e), true));
+  $("train").addEventListener("click", guarded(() => train()));
+  function show() {
+    const s = settings();
+    $("lr-value").textContent = fmt(s.lr); $("depth-value").textContent = s.depth; $("epochs-value").textContent = s.epochs;
+  }
+  root.querySelectorAll("select, input").forEach((el) => el.addEventListener("input", () => {
+    show();
+    if (current) { stop(); say("stopped: a setting changed; press train"); }
+  }));
+  show();
+  root.dispatchEvent(new Event("ready"));
+  window.abTrainer = { train, stop, check, verdict, ready, Net, data: () => [x, y], current: () => current, P };
+  ready.then(() => say(`ready (TensorFlow.js ${tf.version.tfjs}, ${tf.getBackend()} backend): press train`));
+})();

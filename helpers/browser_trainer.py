@@ -1,0 +1,80 @@
+"""The published site's in-page trainer (chapter 7): one HTML block whose JavaScript (browser_trainer.js, next to
+this file) trains an MLP with TensorFlow.js while the reader watches, offline, without a kernel. TensorFlow.js
+and its WASM backend come from the npm registry at build time (Makefile: book/_vendor/tfjs), never from a CDN.
+
+Everything the page needs to train on the book's problem is exported from here: the 200 noisy points of data
+seed 0 and the clean curve, the landmarks, Adam's settings, the settings' ranges (shared with the live
+explorer, helpers.widgets), each activation's on-interval (what "off" means, helpers.explorer_stats) and the
+divergence rule (helpers.failure). Notebook call site: `browser_trainer.html()`.
+"""
+from __future__ import annotations
+
+import html as _html
+import json
+import math
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from . import activations
+from .config import TrainConfig
+from .data import landmarks, make_dataset, on_training_interval
+from .explorer_stats import on_interval
+from .failure import EXPLODED
+from .models import INITS
+from .plotting.style import colour
+
+# The settings' ranges, shared by the live explorer and the in-page trainer.
+DEPTHS, WIDTHS = (1, 50), (8, 16, 32, 64, 128)
+LR_RANGE, EPOCH_RANGE = (1e-4, 1.0), (10, 500)
+ADAM_BETAS = (0.9, 0.999)   # torch.optim.Adam's defaults, which the book trains with
+# what the page loads, relative to the site's _static folder (the Makefile vendors them there)
+SCRIPTS = ("tfjs/tf.min.js", "tfjs/tf-backend-wasm.min.js", "tfjs/wasm-binaries.js")
+JS = Path(__file__).with_name("browser_trainer.js")
+
+
+def payload() -> dict:
+    """The data and rules the page trains with (JSON-ready; an infinite end of an on-interval is None)."""
+    data = make_dataset()
+    marks = landmarks(data)
+    wide = data.x_wide[:, 0].numpy()
+    inside = on_training_interval(wide)
+    finite = lambda v: None if math.isinf(v) else v  # noqa: E731
+    return {"x": data.x[:, 0].tolist(), "y": data.y[:, 0].tolist(),
+            "x_clean": wide[inside].tolist(), "y_clean": data.y_wide[:, 0].numpy()[inside].tolist(),
+            "landmarks": marks, "loss_ylim": [10 ** math.floor(math.log10(marks["noise_floor"]) - 1),
+                                              10 ** math.ceil(math.log10(EXPLODED * marks["constant"]) + 1)],
+            "adam": [*ADAM_BETAS, TrainConfig().adam_eps], "exploded": EXPLODED,
+            "leaky_slope": activations.LEAKY_SLOPE,
+            "activations": {n: a.label for n, a in activations.ACTIVATIONS.items()},
+            "colours": {n: colour(n) for n in activations.ACTIVATIONS},
+            "on_interval": {n: [finite(v) for v in on_interval(n)] for n in activations.ACTIVATIONS},
+            "inits": list(INITS), "depths": list(DEPTHS), "widths": list(WIDTHS), "lr_range": list(LR_RANGE),
+            "epoch_range": list(EPOCH_RANGE)}
+
+
+def html(static: str = "../_static") -> str:
+    """The trainer's block: controls, four canvases (loss, fit, ||dL/dh_l||, units off), a status line."""
+    p = payload()
+    uid = "abt" + uuid.uuid5(uuid.NAMESPACE_URL, "browser-trainer").hex[:10]
+    select = lambda key, options, value: (  # noqa: E731
+        f'<label>{key} <select data-key="{key}">' + "".join(
+            f'<option value="{v}"{" selected" if v == value else ""}>{_html.escape(str(t))}</option>'
+            for v, t in options) + "</select></label>")
+    slider = lambda key, lo, hi, step, value: (  # noqa: E731
+        f'<label>{key} <input type="range" data-key="{key}" min="{lo}" max="{hi}" step="{step}" value="{value}"> '
+        f'<b data-key="{key}-value"></b></label>')
+    controls = [select("activation", p["activations"].items(), "relu"), slider("depth", *DEPTHS, 1, 10),
+                select("width", [(w, w) for w in WIDTHS], 64), select("init", [(i, i) for i in INITS], "torch_default"),
+                slider("lr", *np.log10(LR_RANGE), 0.25, -3), slider("epochs", *EPOCH_RANGE, 10, 200),
+                '<button data-key="train" type="button">train</button>']
+    canvases = "".join('<canvas width="330" height="210"></canvas>' for _ in range(4))
+    scripts = "".join(f'<script src="{static}/{s}"></script>' for s in SCRIPTS)
+    data = json.dumps(p, separators=(",", ":"), allow_nan=False)
+    return (f'<div class="ab-trainer" id="{uid}" style="font:13px sans-serif;margin:0.5em 0">'
+            f'<div style="display:flex;gap:1em;flex-wrap:wrap;align-items:center;margin-bottom:0.4em">'
+            f'{"".join(controls)}</div><div style="display:flex;flex-wrap:wrap;gap:0.3em">{canvases}</div>'
+            f'<div class="ab-status" style="min-height:1.3em">loading TensorFlow.js ...</div></div>'
+            f'<script type="application/json" id="{uid}-data">{data}</script>{scripts}'
+            f"<script>{JS.read_text().replace('__ID__', uid)}</script>")

@@ -1,0 +1,160 @@
+"""Chapter 7's in-page trainer in headless Chromium, opened from disk with every other request blocked: its
+forward pass, per-layer gradients and Adam steps against PyTorch's for every activation, training that
+trains, a deep sigmoid's vanishing gradient, a setting changed mid-run, bad settings and a diverging run."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from helpers import activations, browser_trainer, probes
+from helpers.data import make_dataset
+from helpers.explorer_stats import init_statistics
+from helpers.models import MLP, StackedMLP, init_params
+
+VENDOR = Path(__file__).resolve().parents[2] / "book" / "_vendor"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    if not (VENDOR / browser_trainer.SCRIPTS[-1]).is_file():
+        pytest.skip(f"TensorFlow.js is not vendored in {VENDOR}: build the site first (make site)")
+    from playwright.sync_api import sync_playwright
+    index = tmp_path_factory.mktemp("trainer") / "index.html"
+    index.write_text(f"<!doctype html><html><body>{browser_trainer.html(static=VENDOR.as_uri())}</body></html>")
+    outside, errors = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        pg = browser.new_page()
+        pg.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
+                 else (outside.append(route.request.url), route.abort()))
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.goto(index.as_uri())
+        pg.wait_for_function("window.abTrainer !== undefined")
+        pg.evaluate("abTrainer.ready")
+        yield pg
+        assert not outside, f"requests outside the page: {outside}"
+        assert not errors, f"errors in the page: {errors}"
+        browser.close()
+
+
+def status(page) -> str:
+    return page.inner_text(".ab-trainer .ab-status")
+
+
+def test_it_runs_on_webassembly_offline(page):
+    assert "wasm backend" in status(page)
+
+
+def _torch_reference(name: str, depth: int, width: int, lr: float, steps: int):
+    """Outputs and ||dL/dh_l|| at init, and the loss after each of `steps` Adam steps, in float64."""
+    data = make_dataset()
+    x, y = data.x.double(), data.y.double()
+    stacked = StackedMLP.from_seeds([name], [0], depth, width, dtype=torch.float64)
+    out = probes.forward(stacked, x, keep=False)[0][0, :, 0].numpy()
+    grad_h = probes.layer_gradients(stacked, x, y)[1][0].numpy()
+    net = MLP(depth, width, name, seed=0, dtype=torch.float64)
+    opt = torch.optim.Adam(net.parameters(), lr=lr, betas=browser_trainer.ADAM_BETAS, eps=1e-8)
+    losses = []
+    for _ in range(steps):
+        loss = ((net(x) - y) ** 2).mean()
+        losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return out, grad_h, losses
+
+
+@pytest.mark.parametrize("name", list(activations.ACTIVATIONS))
+def test_forward_gradients_and_adam_match_torch(page, name):
+    depth, width, lr, steps = 4, 16, 1e-2, 5
+    params = [(w.tolist(), b.tolist()) for w, b in init_params(0, depth, width, dtype=torch.float64)]
+    got = page.evaluate("""([name, depth, width, lr, steps, params]) => {
+        const [x, y] = abTrainer.data();
+        const net = new abTrainer.Net({activation: name, depth, width}, params);
+        const out = Array.from(net.predict(x)), losses = [];
+        let first;
+        for (let t = 0; t < steps; t++) { const r = net.step(x, y, lr, true); losses.push(r.loss); first ??= Array.from(r.gradH); }
+        net.dispose();
+        return {out, gradH: first, losses};
+    }""", [name, depth, width, lr, steps, params])
+    out, grad_h, losses = _torch_reference(name, depth, width, lr, steps)
+    assert np.allclose(got["out"], out, rtol=1e-4, atol=1e-6)
+    assert np.allclose(got["gradH"], grad_h, rtol=1e-3, atol=0), (got["gradH"], grad_h)
+    assert np.allclose(got["losses"], losses, rtol=1e-4), (got["losses"], losses)   # steps 1-4: Adam's update
+
+
+def test_training_reduces_the_loss(page):
+    run = page.evaluate("""async () => { const r = await abTrainer.train({activation: 'relu', depth: 10, width: 64,
+        init: 'torch_default', lr: 1e-3, epochs: 200}); return {loss: r.loss, diverged: r.diverged || 0}; }""")
+    loss = np.array(run["loss"])
+    assert len(loss) == 200 and run["diverged"] == 0 and np.isfinite(loss).all()
+    assert loss[-10:].mean() < 0.5 * loss[0]
+    assert status(page).startswith("final train MSE")
+
+
+@pytest.mark.parametrize("where", ["noise_floor", "linear", "constant"])
+@pytest.mark.parametrize("times", [0.5, 0.8, 1.0, 1.2, 1.3, 3.0])
+def test_the_verdict_is_the_books(page, where, times):
+    from helpers.findings.seed import fit_verdict
+    marks = browser_trainer.payload()["landmarks"]
+    mse = times * marks[where]
+    assert page.evaluate("(m) => abTrainer.verdict(m)", mse) == fit_verdict(mse, marks)
+
+
+def test_a_deep_sigmoid_network_shows_vanishing_gradients(page):
+    grad_h = np.array(page.evaluate("""async () => { const r = await abTrainer.train({activation: 'sigmoid', depth: 30,
+        width: 64, init: 'torch_default', lr: 1e-3, epochs: 10}, null, 1000); return Array.from(r.gradH); }"""))
+    assert grad_h.shape == (30,) and (grad_h > 0).all()
+    # other weights than torch's (the browser draws its own), same distribution: the same decay, within 2 decades
+    book = init_statistics(30, 64, "sigmoid", "torch_default")["grad_h"]
+    assert abs(math.log10(grad_h[-1] / grad_h[0]) - math.log10(book[-1] / book[0])) < 2
+
+
+def test_changing_a_setting_mid_run_stops_and_resets(page):
+    page.select_option(".ab-trainer [data-key=activation]", "gelu")
+    page.eval_on_selector(".ab-trainer [data-key=epochs]", "el => { el.value = 500; }")
+    page.click(".ab-trainer [data-key=train]")
+    page.wait_for_function("document.querySelector('.ab-trainer .ab-status').textContent.startsWith('epoch')")
+    page.select_option(".ab-trainer [data-key=activation]", "tanh")
+    assert status(page).startswith("stopped") and page.evaluate("abTrainer.current() === null")
+    page.eval_on_selector(".ab-trainer [data-key=epochs]", "el => { el.value = 20; }")
+    page.click(".ab-trainer [data-key=train]")
+    page.wait_for_function("document.querySelector('.ab-trainer .ab-status').textContent.startsWith('final')")
+    run = page.evaluate("(() => { const r = abTrainer.current(); return {a: r.s.activation, n: r.loss.length}; })()")
+    assert run == {"a": "tanh", "n": 20}
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"depth": 0}, "depth must be a whole number from 1 to 50"),
+    ({"lr": -0.1}, "learning rate must lie in [0.0001, 1]"),
+    ({"lr": 1e6}, "learning rate must lie in [0.0001, 1]"),
+    ({"activation": "swish2"}, 'unknown activation "swish2"; choose one of identity, sigmoid'),
+    ({"width": 7}, "width must be one of 8, 16, 32, 64, 128"),
+])
+def test_bad_settings_are_refused_with_the_valid_choices(page, settings, message):
+    good = {"activation": "relu", "depth": 3, "width": 16, "init": "torch_default", "lr": 1e-3, "epochs": 10}
+    error = page.evaluate("(s) => abTrainer.train(s).then(() => 'no error', (e) => e.message)", {**good, **settings})
+    assert message in error
+
+
+def test_a_diverging_run_is_marked_and_the_page_stays_responsive(page):
+    run = page.evaluate("""async () => { const r = await abTrainer.train({activation: 'leaky_relu', depth: 10, width: 64,
+        init: 'torch_default', lr: 1, epochs: 200}); return {diverged: r.diverged || 0, n: r.loss.length}; }""")
+    assert run["diverged"] != 0 and status(page).startswith("diverged")
+    assert page.evaluate("1 + 1") == 2
+    calm = page.evaluate("""async () => (await abTrainer.train({activation: 'relu', depth: 3, width: 16,
+        init: 'kaiming', lr: 1e-3, epochs: 10})).loss.length""")
+    assert calm == 10 and math.isfinite(page.evaluate("abTrainer.current().loss[9]"))
+
+
+def test_runs_leave_no_tensors_behind(page):
+    page.evaluate("abTrainer.stop()")
+    before = page.evaluate("tf.memory().numTensors")
+    page.evaluate("""async () => { for (const a of ['gelu', 'sigmoid']) await abTrainer.train({activation: a, depth: 5,
+        width: 32, init: 'xavier', lr: 1e-2, epochs: 30}); abTrainer.stop(); }""")
+    assert page.evaluate("tf.memory().numTensors") == before
