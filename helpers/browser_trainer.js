@@ -148,6 +148,7 @@
   }
 
   const cvs = [...root.querySelectorAll("canvas")];
+  const clear = () => cvs.forEach((c) => c.getContext("2d").clearRect(0, 0, c.width, c.height));
   function draw(run) {
     const s = run.s, c = P.colours[s.activation], L = s.depth, layers = [1, Math.max(L, 2)];
     const lossAx = chart(cvs[0], "train MSE (dotted: landmarks)", [1, s.epochs], P.loss_ylim, true, "epoch");
@@ -187,7 +188,7 @@
 
   async function train(s = settings(), params = null, probeEvery = 5) {
     stop();
-    check(s);
+    try { check(s); } catch (e) { say(e.message, true); throw e; }
     setControls(s);
     await ready;
     const run = { s, loss: [], stopped: false, probedAt: 0, gradLim: [1e-8, 1e1] };
@@ -225,7 +226,7 @@
   }
   root.querySelectorAll("select, input").forEach((el) => el.addEventListener("input", () => {
     show();
-    if (current) { stop(); say("stopped: a setting changed; press train"); }
+    if (current) { stop(); clear(); say("stopped: a setting changed; press train"); }
   }));
   show();
   root.dispatchEvent(new Event("ready"));

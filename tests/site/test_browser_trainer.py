@@ -122,6 +122,9 @@ def test_changing_a_setting_mid_run_stops_and_resets(page):
     page.wait_for_function("document.querySelector('.ab-trainer .ab-status').textContent.startsWith('epoch')")
     page.select_option(".ab-trainer [data-key=activation]", "tanh")
     assert status(page).startswith("stopped") and page.evaluate("abTrainer.current() === null")
+    blank = page.eval_on_selector_all(".ab-trainer canvas", """cs => cs.every(c => c.getContext('2d')
+        .getImageData(0, 0, c.width, c.height).data.every(v => v === 0))""")
+    assert blank   # the stopped run's curves are gone
     page.eval_on_selector(".ab-trainer [data-key=epochs]", "el => { el.value = 20; }")
     page.click(".ab-trainer [data-key=train]")
     page.wait_for_function("document.querySelector('.ab-trainer .ab-status').textContent.startsWith('final')")
@@ -139,7 +142,7 @@ def test_changing_a_setting_mid_run_stops_and_resets(page):
 def test_bad_settings_are_refused_with_the_valid_choices(page, settings, message):
     good = {"activation": "relu", "depth": 3, "width": 16, "init": "torch_default", "lr": 1e-3, "epochs": 10}
     error = page.evaluate("(s) => abTrainer.train(s).then(() => 'no error', (e) => e.message)", {**good, **settings})
-    assert message in error
+    assert message in error and message in status(page)
 
 
 def test_a_diverging_run_is_marked_and_the_page_stays_responsive(page):
