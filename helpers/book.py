@@ -13,15 +13,13 @@ from .config import TrainConfig
 from .data import make_dataset
 from .models import check_init, check_shape
 from .runs import concat, grid, stacked
+from .shared_run import DEPTHS, SEEDS, SWEEP, Run, by_depth, one, per_activation
 from .store import Results
 
 ACTS = list(activations.BOOK_ACTIVATIONS)
-SEEDS = 5              # every experiment: mean and spread over these
 SWEEP_LRS = tuple(float(f"{10 ** (k / 2):.3g}") for k in range(-8, 1))   # 1e-4 ... 1, half decades
-DEPTHS = (2, 5, 10, 20, 30)
 # The seed run logs densely enough for the dynamics chapter: hidden units at these epochs.
 DYNAMICS_EPOCHS = (0, 1, 2, 5, 10, 15, 20, 30, 40, 50, 75, 100, 150, 200, 250, 300, 400, 500)
-SWEEP = dict(probe_layers=(), record_epochs=(0,), states_every=50, grad_every=50, test_every=50)  # light logs
 
 
 @dataclass(frozen=True)
@@ -60,53 +58,6 @@ def seed_run(cfg: Baseline = Baseline(), progress: bool = False) -> Results:
 def seed_run_cached(cfg: Baseline) -> bool:
     """Whether seed_run(cfg) would load an earlier run instead of training."""
     return cache.path("seed_run", asdict(cfg)).exists()
-
-
-@dataclass
-class Run:
-    """A shared run: cached pieces (label -> computation), how to join them, and a rough cost in
-    seed-model units (one 10 x 64 model, 500 epochs) for scheduling."""
-
-    pieces: dict[str, Callable[[], Results]]
-    join: Callable[[list[Results]], Results] = lambda parts: parts[0]
-    cost: float = 1.0
-    _joined: Results | None = None
-
-    def __call__(self) -> Results:
-        if self._joined is None:
-            self._joined = self.join([p() for p in self.pieces.values()])
-        return self._joined
-
-
-def _grid(name: str, act: str, seeds: list[int], cfg: TrainConfig, data_args: tuple = (), **kw) -> Results:
-    data = make_dataset(*data_args)
-    key = dict(activation=act, seeds=seeds, train=asdict(cfg), data=data.describe(),
-               **{k: list(v) if isinstance(v, tuple) else v for k, v in kw.items()})
-    return cache.cached(name, key, lambda: grid([act], seeds, data, cfg, **kw))
-
-
-def per_activation(name: str, acts, seeds: int, cfg: TrainConfig, cost: float, **kw) -> Run:
-    """A grid run cached one activation at a time and joined along "activation"."""
-    return Run({a: partial(_grid, name, a, list(range(seeds)), cfg, **kw) for a in acts},
-               lambda parts: concat(parts, "activation"), cost)
-
-
-DEPTH_KEEP = ("loss", "final_train_mse", "final_test_mse", "diverged_epoch", "unit_states", "grad_h", "pred")
-
-
-def _depth_series(name: str, act: str, lrs, seeds: int, cfg: TrainConfig, depths) -> Results:
-    def run():
-        parts = [grid([act], list(range(seeds)), make_dataset(), cfg, lrs=list(lrs), depth=d) for d in depths]
-        return stacked(parts, "depth", list(depths), DEPTH_KEEP)
-    return cache.cached(name, dict(activation=act, lrs=list(lrs), seeds=seeds, depths=list(depths),
-                                   train=asdict(cfg), keep=DEPTH_KEEP), run)
-
-
-def by_depth(name: str, acts, lrs, depths=DEPTHS, seeds: int = SEEDS, **train) -> Run:
-    cfg = TrainConfig(**{**SWEEP, **train})
-    cost = len(lrs) * seeds * sum(depths) / 10
-    return Run({a: partial(_depth_series, name, a, lrs, seeds, cfg, depths) for a in acts},
-               lambda parts: concat(parts, "activation"), cost)
 
 
 OPTIMIZER_KEEP = ("loss", "final_train_mse", "final_test_mse", "diverged_epoch", "final_params", "grad_h",
@@ -194,29 +145,25 @@ DEPTH_LRS = (1e-2, 1.78e-2, 3.16e-2, 5.62e-2, 0.1)   # quarter decades around Re
 AT_INIT = ("at_init.py", "theory.py")   # what the measurements at initialisation also depend on
 
 
-def _one(name: str, key: dict, fn: Callable[[], Results], cost: float, modules: tuple[str, ...] = ()) -> Run:
-    return Run({name: partial(cache.cached, name, key, fn, modules=modules)}, cost=cost)
-
-
 _data = make_dataset
 RUNS: dict[str, Run] = {
     # chapter 1
     "precision": per_activation("precision", ACTS, SEEDS, TrainConfig(
         dtype="float32", probe_layers=(), record_epochs=(0,), states_every=None, grad_every=None), cost=0.5 * SEEDS),
     # chapters 2-5: at initialisation
-    "init_sweep": _one("init_sweep", dict(acts=ACTS, depths=[5, 10, 20, 30, 50], seeds=SEEDS), lambda:
+    "init_sweep": one("init_sweep", dict(acts=ACTS, depths=[5, 10, 20, 30, 50], seeds=SEEDS), lambda:
                        at_init.init_sweep(ACTS, [5, 10, 20, 30, 50], list(range(SEEDS)), _data()), cost=15,
                        modules=AT_INIT),
-    "init_states": _one("init_states", dict(acts=ACTS, seeds=50), lambda:
+    "init_states": one("init_states", dict(acts=ACTS, seeds=50), lambda:
                         at_init.init_states(ACTS, list(range(50)), _data()), cost=20, modules=AT_INIT),
-    "born_dead": _one("born_dead", dict(widths=[1, 2, 3, 4, 6, 8], depths=[1, 2, 5, 10, 20, 50], samples=1000),
+    "born_dead": one("born_dead", dict(widths=[1, 2, 3, 4, 6, 8], depths=[1, 2, 5, 10, 20, 50], samples=1000),
                       lambda: at_init.born_dead([1, 2, 3, 4, 6, 8], [1, 2, 5, 10, 20, 50], 1000), cost=8,
                       modules=AT_INIT),
-    "curvature": _one("curvature", dict(depths=list(DEPTHS), seeds=SEEDS, acts=ACTS), lambda:
+    "curvature": one("curvature", dict(depths=list(DEPTHS), seeds=SEEDS, acts=ACTS), lambda:
                       at_init.curvature(_data(), list(DEPTHS), SEEDS, ACTS), cost=50, modules=AT_INIT),
-    "init_pieces": _one("init_pieces", {}, at_init.init_pieces, cost=1, modules=AT_INIT),
+    "init_pieces": one("init_pieces", {}, at_init.init_pieces, cost=1, modules=AT_INIT),
     # chapter 2
-    "optimizers": _one("optimizers", dict(settings=OPTIMIZER_SETTINGS, seeds=SEEDS, keep=OPTIMIZER_KEEP), _optimizers,
+    "optimizers": one("optimizers", dict(settings=OPTIMIZER_SETTINGS, seeds=SEEDS, keep=OPTIMIZER_KEEP), _optimizers,
                        cost=25),
     # chapters 3-4
     "lr_sweep": per_activation("lr_sweep", ACTS, SEEDS, TrainConfig(**SWEEP), lrs=list(SWEEP_LRS),
@@ -235,7 +182,7 @@ RUNS: dict[str, Run] = {
     "spectral": per_activation("spectral", ACTS, SEEDS, TrainConfig(
         record_epochs=tuple(range(0, 501, 5)), probe_layers=(), states_every=None, grad_every=None),
         data_args=("mix",), cost=SEEDS),
-    "tent": _one("tent", dict(shapes=TENT_SHAPES, seeds=SEEDS), _tent, cost=30),
+    "tent": one("tent", dict(shapes=TENT_SHAPES, seeds=SEEDS), _tent, cost=30),
 }
 seed_run_task = Run({"all": seed_run}, cost=len(ACTS) * SEEDS * 1.5)
 

@@ -35,7 +35,8 @@ OPTIONAL = {"theory.py", "at_init.py"}
 # imports one of them.
 NOT_COMPUTING = {"plotting", "findings", "widgets.py", "static_explorers.py", "explorer_stats.py", "report.py",
                  "summary.py", "tables.py", "__main__.py", "cache.py", "precompute.py", "failure.py", "stats.py",
-                 "analysis.py", "dead_units.py", "rebuild.py", "book.py", "agreement.py", "browser_trainer.py"}
+                 "analysis.py", "dead_units.py", "rebuild.py", "book.py", "agreement.py", "browser_trainer.py",
+                 "shared_run.py"}
 
 
 def folder() -> Path:

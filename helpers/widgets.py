@@ -21,6 +21,7 @@ from .config import TrainConfig
 from .data import make_dataset, on_training_interval
 from .explorer_stats import init_statistics, on_interval
 from .models import INITS
+from .plotting.dynamics import epoch_view
 from .plotting.style import colour, dash, label, use_style
 
 
@@ -129,34 +130,6 @@ def train_figure(depth: int, width: int, activation: str, init: str, lr: float, 
     return train(depth, width, activation, init, lr, epochs)[0]
 
 
-def dynamics_figure(res, activation: str, epoch: int, seed: int = 0, units: int = 8) -> plt.Figure:
-    """The dynamics chapter's view at one logged epoch: learned function, hidden activations of the
-    probe layers, and the per-layer backpropagated signal."""
-    from .data import from_description
-    use_style()
-    e = res.coords["record_epoch"].index(epoch)
-    probe_layers = res.coords["probe_layer"]
-    fig, axes = plt.subplots(1, 2 + len(probe_layers), figsize=(3.1 * (2 + len(probe_layers)), 3.0))
-    c = colour(activation)
-    x = np.asarray(res.coords["x_wide"])
-    inside = on_training_interval(x)
-    clean = from_description(res.meta["config"]["data"]).y_wide[:, 0].numpy()
-    axes[0].plot(x[inside], clean[inside], "k--", lw=1)
-    axes[0].plot(x[inside], res.sel("pred", activation=activation, seed=seed)[e, inside], color=c, lw=2)
-    axes[0].set(title=f"learned function, epoch {epoch}", ylim=(-1.6, 1.6), xlabel="x")
-    xh = np.asarray(res.coords["x_hidden"])
-    hidden = res.sel("hidden", activation=activation, seed=seed)[e]                  # [probe, x, unit]
-    for ax, l, h in zip(axes[1:], probe_layers, hidden):
-        ax.plot(xh, h[:, :units], color=c, lw=0.9)
-        ax.set(title=f"layer {l}: a(x), {units} units", xlabel="x")
-    ge = min(res.coords["grad_epoch"], key=lambda g: abs(g - epoch))
-    g = res.sel("grad_h", activation=activation, seed=seed, grad_epoch=ge)
-    axes[-1].plot(res.coords["layer"], g, "o-", color=c, ms=3)
-    axes[-1].set(yscale="log", title=f"||dL/dh_l||, epoch {ge}", xlabel="hidden layer l")
-    fig.tight_layout()
-    return fig
-
-
 # ---- live (ipywidgets) -------------------------------------------------------------------------
 
 def png(fig: plt.Figure) -> bytes:
@@ -227,7 +200,7 @@ def explore_dynamics(res):
     act = w.Dropdown(options=res.coords["activation"], description="activation")
     epoch = w.SelectionSlider(options=res.coords["record_epoch"], description="epoch", continuous_update=False)
     image, status = w.Image(format="png"), w.HTML()
-    redraw = lambda *_: guarded(image, status, lambda: dynamics_figure(res, act.value, epoch.value))  # noqa: E731
+    redraw = lambda *_: guarded(image, status, lambda: epoch_view(res, act.value, epoch.value))  # noqa: E731
     act.observe(redraw, "value")
     epoch.observe(redraw, "value")
     box = w.VBox([w.HBox([act, epoch]), image, status])

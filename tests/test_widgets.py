@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import helpers
-from helpers import activations, probes, static_explorers, widgets
+from helpers import activations, plotting, probes, static_explorers, widgets
 from helpers.config import TrainConfig
 from helpers.data import make_dataset, on_training_interval
 from helpers.explorer_stats import init_statistics, on_interval
@@ -110,7 +110,7 @@ def _payload(page: str) -> dict:
 
 
 def test_dynamics_figure_and_static_explorer(tiny_run):
-    fig = widgets.dynamics_figure(tiny_run, "gelu", 10)
+    fig = plotting.epoch_view(tiny_run, "gelu", 10)
     assert "epoch 10" in fig.axes[0].get_title()
     page = static_explorers.dynamics_explorer(tiny_run)
     payload = _payload(page)

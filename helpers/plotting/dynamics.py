@@ -4,6 +4,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..data import from_description, on_training_interval
 from ..stats import geo_mean
 from ..store import Results
 from .style import colour, finish, label, panels, per_activation_axes, use_style
@@ -54,5 +55,32 @@ def preactivation_quantiles(res: Results, seed: int = 0) -> plt.Figure:
             if r == len(probe_layers) - 1:
                 ax.set_xlabel("epoch")
     fig.suptitle(f"Pre-activations over training: median, 25-75% and 5-95% bands (seed {seed})", y=1.0)
+    fig.tight_layout()
+    return fig
+
+
+def epoch_view(res, activation: str, epoch: int, seed: int = 0, units: int = 8) -> plt.Figure:
+    """The dynamics chapter's live view (helpers.widgets.explore_dynamics) at one logged epoch: learned
+    function, hidden activations of the probe layers, and the per-layer backpropagated signal."""
+    use_style()
+    e = res.coords["record_epoch"].index(epoch)
+    probe_layers = res.coords["probe_layer"]
+    fig, axes = plt.subplots(1, 2 + len(probe_layers), figsize=(3.1 * (2 + len(probe_layers)), 3.0))
+    c = colour(activation)
+    x = np.asarray(res.coords["x_wide"])
+    inside = on_training_interval(x)
+    clean = from_description(res.meta["config"]["data"]).y_wide[:, 0].numpy()
+    axes[0].plot(x[inside], clean[inside], "k--", lw=1)
+    axes[0].plot(x[inside], res.sel("pred", activation=activation, seed=seed)[e, inside], color=c, lw=2)
+    axes[0].set(title=f"learned function, epoch {epoch}", ylim=(-1.6, 1.6), xlabel="x")
+    xh = np.asarray(res.coords["x_hidden"])
+    hidden = res.sel("hidden", activation=activation, seed=seed)[e]                  # [probe, x, unit]
+    for ax, l, h in zip(axes[1:], probe_layers, hidden):
+        ax.plot(xh, h[:, :units], color=c, lw=0.9)
+        ax.set(title=f"layer {l}: a(x), {units} units", xlabel="x")
+    ge = min(res.coords["grad_epoch"], key=lambda g: abs(g - epoch))
+    g = res.sel("grad_h", activation=activation, seed=seed, grad_epoch=ge)
+    axes[-1].plot(res.coords["layer"], g, "o-", color=c, ms=3)
+    axes[-1].set(yscale="log", title=f"||dL/dh_l||, epoch {ge}", xlabel="hidden layer l")
     fig.tight_layout()
     return fig

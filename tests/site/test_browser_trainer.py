@@ -78,7 +78,9 @@ def test_forward_gradients_and_adam_match_torch(page, name):
         const net = new abTrainer.Net({activation: name, depth, width}, params);
         const out = Array.from(net.predict(x)), losses = [];
         let first;
-        for (let t = 0; t < steps; t++) { const r = net.step(x, y, lr, true); losses.push(r.loss); first ??= Array.from(r.gradH); }
+        for (let t = 0; t < steps; t++) {
+            const r = net.step(x, y, lr, true); losses.push(r.loss); first ??= Array.from(r.gradH);
+        }
         net.dispose();
         return {out, gradH: first, losses};
     }""", [name, depth, width, lr, steps, params])
@@ -146,8 +148,9 @@ def test_bad_settings_are_refused_with_the_valid_choices(page, settings, message
 
 
 def test_a_diverging_run_is_marked_and_the_page_stays_responsive(page):
-    run = page.evaluate("""async () => { const r = await abTrainer.train({activation: 'leaky_relu', depth: 10, width: 64,
-        init: 'torch_default', lr: 1, epochs: 200}); return {diverged: r.diverged || 0, n: r.loss.length}; }""")
+    run = page.evaluate("""async () => { const r = await abTrainer.train({activation: 'leaky_relu', depth: 10,
+        width: 64, init: 'torch_default', lr: 1, epochs: 200});
+        return {diverged: r.diverged || 0, n: r.loss.length}; }""")
     assert run["diverged"] != 0 and status(page).startswith("diverged")
     assert page.evaluate("1 + 1") == 2
     calm = page.evaluate("""async () => (await abTrainer.train({activation: 'relu', depth: 3, width: 16,
