@@ -40,3 +40,18 @@ class Table:
     def column(self, name: str) -> list[str]:
         i = self.header.index(name)
         return [r[i] for r in self.rows]
+
+
+class Tables(dict):
+    """Named tables shown as one output: one Markdown table after another in Jupyter, text when printed."""
+
+    def __str__(self) -> str:
+        return "\n\n".join(str(t) for t in self.values())
+
+    __repr__ = __str__
+
+    def markdown(self) -> str:
+        return "\n\n".join(t.markdown() for t in self.values())
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()

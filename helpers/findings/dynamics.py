@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .. import book, stats
-from ..tables import Table
+from ..tables import Table, Tables
 from . import chapter
 
 EPOCHS = (1, 100, 200)
@@ -19,11 +19,11 @@ UPDATE_FLOOR = 1e-10
 def findings() -> dict:
     res = book.seed_run()
     f: dict = {}
-    f["grad_tables"] = {e: Table(["layer"] + [str(l) for l in res.coords["layer"]],
+    f["grad_tables"] = Tables({e: Table(["layer"] + [str(l) for l in res.coords["layer"]],
                                  [[n] + [stats.geo_spread(res.sel("grad_h", activation=n, grad_epoch=e)[:, l])
                                          for l in range(len(res.coords["layer"]))] for n in res.coords["activation"]],
                                  f"||dL/dh_l|| after epoch {e} (geometric mean ×/÷ spread over seeds)")
-                        for e in EPOCHS}
+                        for e in EPOCHS})
     for n in ("identity", "sigmoid"):                   # layer 1 / layer 10 after epoch 1
         g = res.sel("grad_h", activation=n, grad_epoch=1)
         f[f"ep1_ratio_{n}"] = stats.geo_rounded(g[:, 0] / g[:, -1])

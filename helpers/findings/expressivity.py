@@ -10,7 +10,7 @@ import torch
 from .. import book, probes, rebuild, stats
 from ..data import best_line, landmarks, make_dataset, on_training_interval, target_fn
 from ..models import tent_mlp
-from ..tables import Table
+from ..tables import Table, Tables
 from .gradients import first_crossing
 
 
@@ -91,11 +91,11 @@ def findings() -> dict:
     # fixed budget: what Adam found in 500 epochs, and what the shape can represent
     mse = budget["final_test_mse"]                                         # [shape, target, activation, seed]
     med = np.median(mse, -1)
-    f["budget_tables"] = {name: Table(["shape"] + budget.coords["target"],
+    f["budget_tables"] = Tables({name: Table(["shape"] + budget.coords["target"],
                                       [[s_] + [stats.at_spread(mse[i, j, a]) for j in range(mse.shape[1])]
                                        for i, s_ in enumerate(budget.coords["shape"])],
                                       f"{name}: test MSE after 500 epochs (mean ± sd over seeds)")
-                          for a, name in enumerate(budget.coords["activation"])}
+                          for a, name in enumerate(budget.coords["activation"])})
     for i, s_ in enumerate(budget.coords["shape"]):
         f[f"sin6_relu_{s_}"] = stats.rounded(mse[i, budget.index("target", "sin(6x)"),
                                                   budget.index("activation", "relu")])

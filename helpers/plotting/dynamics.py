@@ -24,7 +24,7 @@ def update_ratios(res: Results, layers: tuple[int, ...] = (1, 5, 10)) -> plt.Fig
         for l, ls in zip(layers, LAYER_STYLES):
             ax.plot(epochs, [geo_mean(r[:, e, l - 1]) for e in range(len(epochs))], color=colour(name), ls=ls,
                     label=f"layer {l}")
-        ax.axhspan(5e-4, 2e-3, color="0.9", lw=0)
+        ax.axhspan(5e-4, 2e-3, color="0.9", lw=0, label="rule of thumb, ~1e-3")
         per_activation_axes(ax, name, yscale="log", xlabel="epoch")
     return finish(fig, axes, "||dW_l|| / ||W_l|| per step",
                   "Update-to-weight ratio: how much one Adam step changes each layer")
@@ -37,7 +37,7 @@ def preactivation_quantiles(res: Results, seed: int = 0) -> plt.Figure:
     names, probe_layers = res.coords["activation"], res.coords["probe_layer"]
     epochs = np.asarray(res.coords["record_epoch"])
     fig, axes = plt.subplots(len(probe_layers), len(names), figsize=(2.6 * len(names), 2.2 * len(probe_layers)),
-                             sharex=True, squeeze=False)
+                             sharex=True, sharey="row", squeeze=False)   # one h axis per layer: comparable
     for c, name in enumerate(names):
         pre = res.sel("hidden_pre", activation=name, seed=seed)                  # [epoch, probe, x, unit]
         for r, l in enumerate(probe_layers):
