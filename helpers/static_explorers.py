@@ -199,7 +199,7 @@ _JS = r"""
       [x0, x1].forEach(function (v) { svg.appendChild(el("text", {x: sx(v), y: H - B + 13, "text-anchor": "middle", "font-size": 10}, fmt(v))); });
       if (p.ref !== null && p.ref !== undefined) {
         var r = p.log ? Math.log10(p.ref) : p.ref;
-        svg.appendChild(el("line", {x1: L, x2: W - R, y1: sy(r), y2: sy(r), stroke: "#555", "stroke-dasharray": "2 2"}));
+        svg.appendChild(el("line", {x1: L, x2: W - R, y1: sy(r), y2: sy(r), stroke: "#555", "stroke-dasharray": "2 2", "class": "ab-ref"}));
       }
       [[other, true], [rec, false]].forEach(function (pair) {
         var r = pair[0]; if (!r) return;

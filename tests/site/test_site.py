@@ -161,8 +161,8 @@ def test_explorer_pages_exist():
 @pytest.mark.parametrize("page_path", EXPLORER_PAGES)
 def test_static_explorers_respond_offline(browser, server, page_path):
     """Move every control of every static explorer (no kernel, non-local requests blocked): the title and
-    the drawing follow the chosen setting, "compare with" overlays a second activation, and each panel's
-    y axis (its tick labels) stays the same whatever the setting."""
+    the drawing follow the chosen setting, "compare with" overlays a second activation, each panel's
+    y axis (its tick labels) stays the same whatever the setting, and reference lines stay drawn."""
     ctx = browser.new_context()
     blocked = []
     ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server)
@@ -176,6 +176,8 @@ def test_static_explorers_respond_offline(browser, server, page_path):
         controls = root.query_selector_all(".ab-controls [data-key]")
         assert controls, "explorer without controls"
         axes_before = root.eval_on_selector_all("svg", f"ss => ss.map({y_ticks})")
+        refs = root.evaluate("r => JSON.parse(document.getElementById(r.id + '-data').textContent).panels"
+                             ".filter(p => p.ref !== null).length")
         for control in controls:
             key = control.get_attribute("data-key")
             options = (control.eval_on_selector_all("option", "os => os.map(o => o.textContent)")
@@ -195,11 +197,12 @@ def test_static_explorers_respond_offline(browser, server, page_path):
                     assert f"{key} {shown}" in title, (key, index, title)
                     svg_keys = root.eval_on_selector_all("svg", "s => s.map(x => x.getAttribute('data-key'))")
                     assert all(str(shown) in k.split("|") for k in svg_keys), svg_keys
+                assert root.eval_on_selector_all("svg", f"ss => ss.map({y_ticks})") == axes_before, "an axis moved"
+                assert root.eval_on_selector_all("line.ab-ref", "ls => ls.length") == refs, "a reference line went"
                 paths = root.eval_on_selector_all("svg path", "ps => ps.map(p => p.getAttribute('d'))")
                 assert any(d for d in paths), "nothing drawn"
                 after = root.eval_on_selector("svg path.ab-main:last-of-type", "p => p.getAttribute('d')")
                 if key != "compare with" and index == 0 and count > 1:
                     assert after != before, f"moving {key} did not change the figure"
-        assert root.eval_on_selector_all("svg", f"ss => ss.map({y_ticks})") == axes_before, "an axis moved"
     ctx.close()
     assert not blocked and not errors, (blocked, errors)
