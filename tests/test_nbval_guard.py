@@ -37,3 +37,15 @@ def test_committed_notebooks_are_executed_in_order_and_normalised():
     check = subprocess.run([sys.executable, "tools/run_notebooks.py", "--check"], cwd=root,
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
+
+
+def test_every_figure_has_a_caption_with_its_takeaway():
+    """A figure cell (an output image) carries a caption in its metadata (myst-nb renders it under the figure)."""
+    missing = []
+    for path in sorted(NOTEBOOK.parent.glob("0*.ipynb")):
+        for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+            if cell["cell_type"] == "code" and any("image/png" in o.get("data", {}) for o in cell["outputs"]):
+                caption = cell["metadata"].get("mystnb", {}).get("figure", {}).get("caption", "")
+                if len(caption.split()) < 8:
+                    missing.append(f"{path.name} cell {i}")
+    assert not missing, missing
