@@ -9,7 +9,7 @@
   const status = root.querySelector(".ab-status");
   const say = (msg, bad) => { status.textContent = msg; status.style.color = bad ? "#b00" : "#333"; };
   if (typeof tf === "undefined" || !tf.wasm) {
-    say("The in-page trainer needs the built site (make book), where TensorFlow.js is vendored; in a notebook, " +
+    say("The in-page trainer needs the built site (make site), where TensorFlow.js is vendored; in a notebook, " +
         "use the live explorer above.", true);
     return;
   }
@@ -25,8 +25,9 @@
 
   // ---- the network -------------------------------------------------------------------------------------
   const SQRT2 = Math.SQRT2, SQRT2PI = Math.sqrt(2 * Math.PI);
-  // ||t||, scaled by max |t| first: squares of float32 gradients below 1e-19 would underflow to 0
-  const norm = (t) => { const m = t.abs().max(); return m.mul(t.div(m.maximum(1e-38)).square().sum().sqrt()); };
+  // ||t||, computed as d ||t / d|| with d = max |t| (at least 1e-38): squares of float32 gradients below 1e-19
+  // would underflow to 0. Entries below ~1e-45 are 0 in float32 themselves (the book computes in float64).
+  const norm = (t) => { const d = t.abs().max().maximum(1e-38); return d.mul(t.div(d).square().sum().sqrt()); };
   const cdf = (h) => tf.erf(h.div(SQRT2)).add(1).mul(0.5);
   const pdf = (h) => tf.exp(h.square().mul(-0.5)).div(SQRT2PI);
   // phi(h) and phi'(h, a = phi(h)); PyTorch's choices at kinks: relu'(0) = 0, leaky_relu'(0) = slope
@@ -43,7 +44,7 @@
 
   function check(s) {
     const bad = [];
-    if (!(s.activation in ACT)) bad.push(`unknown activation "${s.activation}"; choose one of ${Object.keys(ACT).join(", ")}`);
+    if (!Object.hasOwn(ACT, s.activation)) bad.push(`unknown activation "${s.activation}"; choose one of ${Object.keys(ACT).join(", ")}`);
     if (!Number.isInteger(s.depth) || s.depth < P.depths[0] || s.depth > P.depths[1]) bad.push(`depth must be a whole number from ${P.depths[0]} to ${P.depths[1]}, got ${s.depth}`);
     if (!P.widths.includes(s.width)) bad.push(`width must be one of ${P.widths.join(", ")}, got ${s.width}`);
     if (!P.inits.includes(s.init)) bad.push(`unknown init "${s.init}"; choose one of ${P.inits.join(", ")}`);
@@ -54,9 +55,18 @@
 
   const shapes = (depth, width) => [...Array(depth + 1).keys()].map((l) => [l === 0 ? 1 : width, l === depth ? 1 : width]);
 
+  // Where a unit is on (helpers.probes.is_on): lo <= h <= hi, the float64 ends rounded to float32 with the
+  // comparison made strict where rounding moved an end outward (ReLU's lo, the smallest double, becomes 0).
+  function onMask(h, name) {
+    const [lo, hi] = P.on_interval[name].map((v, i) => (v === null ? (i ? Infinity : -Infinity) : v));
+    const lo32 = Math.fround(lo), hi32 = Math.fround(hi);
+    const above = lo32 < lo ? h.greater(lo32) : h.greaterEqual(lo32);
+    return above.logicalAnd(hi32 > hi ? h.less(hi32) : h.lessEqual(hi32));
+  }
+
   function initial(s, seed) {   // helpers.models.init_params' distributions (its draws are torch's own)
     return shapes(s.depth, s.width).map(([fi, fo], l) => {
-      const k = 1000 * seed + 2 * l;
+      const k = 1000 * seed + 2 * l + 1;   // never 0: TensorFlow.js reads a seed of 0 as "no seed"
       if (s.init === "torch_default") {
         const bound = 1 / Math.sqrt(fi);
         return [tf.randomUniform([fi, fo], -bound, bound, "float32", k), tf.randomUniform([fo], -bound, bound, "float32", k + 1)];
@@ -83,19 +93,23 @@
     // One full-batch Adam step (torch.optim.Adam's update). Returns the loss before the step and, if probe,
     // ||dL/dh_l|| (l = 1..L) and the fraction of units off per layer (on for no input: helpers.probes.is_on).
     // Transposes are explicit: the WASM backend's matMul with a transposed operand is 8x slower than both.
+    backward(x, y, probe) {   // (loss, [[dL/dW_l, dL/db_l], ...], ||dL/dh_l|| if probe, output, h_l); in a tidy
+      const [out, hs, as] = this.forward(x), L = this.s.depth, n = x.shape[0];
+      const r = out.sub(y), loss = r.square().mean();
+      let delta = r.mul(2 / n);                                    // dL/d(output)
+      const grads = new Array(L + 1), norms = new Array(L);
+      for (let l = L; l >= 0; l--) {
+        grads[l] = [as[l].transpose().matMul(delta), delta.sum(0)];
+        if (l > 0) {
+          delta = delta.matMul(this.p[l][0].transpose()).mul(this.phi[1](hs[l - 1], as[l]));   // dL/dh_l
+          if (probe) norms[l - 1] = norm(delta);
+        }
+      }
+      return { loss, grads, norms, out, hs };
+    }
     step(x, y, lr, probe) {
       return tf.tidy(() => {
-        const [out, hs, as] = this.forward(x), L = this.s.depth, n = x.shape[0];
-        const r = out.sub(y), loss = r.square().mean();
-        let delta = r.mul(2 / n);                                    // dL/d(output)
-        const grads = new Array(L + 1), norms = new Array(L);
-        for (let l = L; l >= 0; l--) {
-          grads[l] = [as[l].transpose().matMul(delta), delta.sum(0)];
-          if (l > 0) {
-            delta = delta.matMul(this.p[l][0].transpose()).mul(this.phi[1](hs[l - 1], as[l]));   // dL/dh_l
-            if (probe) norms[l - 1] = norm(delta);
-          }
-        }
+        const { loss, grads, norms, out, hs } = this.backward(x, y, probe);
         this.t += 1;
         const [b1, b2, eps] = P.adam, c1 = 1 - b1 ** this.t, c2 = Math.sqrt(1 - b2 ** this.t);
         grads.forEach((pair, l) => pair.forEach((g, i) => {
@@ -107,9 +121,9 @@
         const res = { loss: loss.dataSync()[0] };
         if (probe) {
           res.gradH = tf.stack(norms).dataSync();
-          const [lo, hi] = P.on_interval[this.s.activation].map((v, i) => (v === null ? (i ? Infinity : -Infinity) : v));
-          res.off = Float32Array.from(hs.map((h) => h.greaterEqual(lo).logicalAnd(h.lessEqual(hi)).any(0)
-            .logicalNot().cast("float32").mean().dataSync()[0]));
+          res.off = Float32Array.from(hs.map((h) => onMask(h, this.s.activation).any(0).logicalNot().cast("float32")
+            .mean().dataSync()[0]));
+          res.pred = out.dataSync();   // the fit before this step, as the loss and the probes
         }
         return res;
       });
@@ -142,7 +156,7 @@
           const p = [X(xv), Y(clip(v))]; pen ? g.lineTo(...p) : g.moveTo(...p); pen = true; });
         g.stroke(); g.restore();
       },
-      dots(px, py, colour) { g.fillStyle = colour; px.forEach((xv, i) => g.fillRect(X(xv) - 1, Y(clip(py[i])) - 1, 2, 2)); },
+      dots(px, py, colour) { g.fillStyle = colour; px.forEach((xv, i) => { if (Number.isFinite(py[i]) && !(log && py[i] <= 0)) g.fillRect(X(xv) - 1.5, Y(clip(py[i])) - 1.5, 3, 3); }); },
       label(v, text) { g.fillStyle = "#777"; g.fillText(text, W - m.r - g.measureText(text).width - 2, Y(v) - 2); },
     };
   }
@@ -158,10 +172,10 @@
     fit.dots(P.x, P.y, "#aaa"); fit.line(P.x_clean, P.y_clean, "#000", [4, 3], 1);
     if (run.pred) fit.line(P.x, run.pred, c);
     const lx = [...Array(L).keys()].map((i) => i + 1);
-    const gr = chart(cvs[2], `||dL/dh_l||, step ${run.probedAt}`, layers, run.gradLim, true, "hidden layer l");
-    if (run.gradH) gr.line(lx, Array.from(run.gradH), c);
+    const gr = chart(cvs[2], `||dL/dh_l||, step ${run.probedAt}`, layers, run.gradLim || [1e-8, 1e1], true, "hidden layer l");
+    if (run.gradH) { gr.line(lx, Array.from(run.gradH), c); gr.dots(lx, Array.from(run.gradH), c); }
     const off = chart(cvs[3], "fraction of units off", layers, [0, 1], false, "hidden layer l");
-    if (run.off) off.line(lx, Array.from(run.off), c);
+    if (run.off) { off.line(lx, Array.from(run.off), c); off.dots(lx, Array.from(run.off), c); }
   }
 
   function verdict(mse) {   // where a final train MSE sits among the landmarks: helpers.findings.seed.fit_verdict
@@ -184,32 +198,44 @@
     for (const k of ["activation", "depth", "width", "init", "epochs"]) $(k).value = s[k];
     $("lr").value = Math.log10(s.lr);
     show();
+    $("lr-value").textContent = fmt(s.lr);   // the rate used, even where the slider's steps round it
   }
 
+  let generation = 0;   // the latest train() call wins, even when calls overlap while the backend loads
   async function train(s = settings(), params = null, probeEvery = 5) {
+    const mine = ++generation;
     stop();
     try { check(s); } catch (e) { say(e.message, true); throw e; }
     setControls(s);
     await ready;
-    const run = { s, loss: [], stopped: false, probedAt: 0, gradLim: [1e-8, 1e1] };
+    if (mine !== generation) return null;   // a newer call started meanwhile
+    stop();
+    const run = { s, loss: [], stopped: false, done: false, probedAt: 0, gradLim: null };
     const drawn = params ? null : initial(s, 0);
     run.net = new Net(s, params || drawn);
     if (drawn) drawn.flat().forEach((t) => t.dispose());
     current = run;
+    let yielded = performance.now();
     for (let e = 1; e <= s.epochs && !run.stopped; e++) {
       const probe = e === 1 || e % probeEvery === 0 || e === s.epochs;
       const r = run.net.step(x, y, s.lr, probe);
       run.loss.push(r.loss);
       if (probe) {
-        Object.assign(run, { gradH: r.gradH, off: r.off, probedAt: e, pred: run.net.predict(x) });
-        const g = Array.from(r.gradH).filter((v) => v > 0 && Number.isFinite(v));
-        if (e === 1 && g.length) run.gradLim = [10 ** Math.floor(Math.log10(Math.min(...g)) - 1), 10 ** Math.ceil(Math.log10(Math.max(...g)) + 1)];
+        Object.assign(run, { gradH: r.gradH, off: r.off, probedAt: e, pred: r.pred });
+        const g = Array.from(r.gradH).filter((v) => v > 0 && Number.isFinite(v)).map(Math.log10);
+        if (g.length) {   // the axis only grows, a decade beyond the values: nothing is clipped onto its frame
+          const [lo, hi] = [10 ** (Math.floor(Math.min(...g)) - 1), 10 ** (Math.ceil(Math.max(...g)) + 1)];
+          run.gradLim = run.gradLim ? [Math.min(lo, run.gradLim[0]), Math.max(hi, run.gradLim[1])] : [lo, hi];
+        }
       }
       if (!Number.isFinite(r.loss)) { run.diverged = e; break; }
-      if (probe) { draw(run); say(`epoch ${e} of ${s.epochs}: train MSE ${r.loss.toPrecision(3)}`); await tf.nextFrame(); }
+      if (probe) { draw(run); say(`epoch ${e} of ${s.epochs}: train MSE ${r.loss.toPrecision(3)}`); }
+      if (performance.now() - yielded > 50) { await tf.nextFrame(); yielded = performance.now(); }   // stay responsive
     }
     if (run.stopped) return run;
-    const final = run.loss.slice(-10).sort((a, b) => a - b)[Math.floor(Math.min(10, run.loss.length) / 2)];
+    run.done = true;
+    const last = run.loss.slice(-10).sort((a, b) => a - b), mid = last.length / 2;   // np.nanmedian's median
+    const final = last.length % 2 ? last[Math.floor(mid)] : (last[mid - 1] + last[mid]) / 2;
     if (!run.diverged && !(final <= P.exploded * P.landmarks.constant)) run.diverged = -1;
     draw(run);
     if (run.diverged > 0) say(`diverged: the loss became non-finite at epoch ${run.diverged}`, true);
@@ -226,10 +252,15 @@
   }
   root.querySelectorAll("select, input").forEach((el) => el.addEventListener("input", () => {
     show();
-    if (current) { stop(); clear(); say("stopped: a setting changed; press train"); }
+    if (current && !current.done) { stop(); clear(); say("stopped: a setting changed; press train"); }
   }));
   show();
   root.dispatchEvent(new Event("ready"));
-  window.abTrainer = { train, stop, check, verdict, ready, Net, data: () => [x, y], current: () => current, P };
+  // for tests and the curious: gradients of a net as arrays, the initial draws, the on-mask
+  const gradients = (net) => tf.tidy(() => net.backward(x, y, false).grads.map((pair) => pair.map((g) => g.arraySync())));
+  const initialArrays = (s, seed = 0) => { const ps = initial(s, seed), out = ps.map((p) => p.map((t) => t.arraySync()));
+    ps.flat().forEach((t) => t.dispose()); return out; };
+  window.abTrainer = { train, stop, check, verdict, ready, Net, gradients, initial: initialArrays, data: () => [x, y],
+    current: () => current, P };
   ready.then(() => say(`ready (TensorFlow.js ${tf.version.tfjs}, ${tf.getBackend()} backend): press train`));
 })();

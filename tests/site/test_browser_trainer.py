@@ -51,22 +51,25 @@ def test_it_runs_on_webassembly_offline(page):
 
 
 def _torch_reference(name: str, depth: int, width: int, lr: float, steps: int):
-    """Outputs and ||dL/dh_l|| at init, and the loss after each of `steps` Adam steps, in float64."""
+    """In float64, from the same initial weights: outputs, ||dL/dh_l||, units off (probes' definitions) and
+    dL/dW_l, dL/db_l at init, and the loss before each of `steps` Adam steps (torch.optim.Adam)."""
     data = make_dataset()
     x, y = data.x.double(), data.y.double()
     stacked = StackedMLP.from_seeds([name], [0], depth, width, dtype=torch.float64)
     out = probes.forward(stacked, x, keep=False)[0][0, :, 0].numpy()
     grad_h = probes.layer_gradients(stacked, x, y)[1][0].numpy()
+    off = probes.unit_states(stacked, x)[0][0, :, probes.UNIT_STATES.index("off")].numpy()
     net = MLP(depth, width, name, seed=0, dtype=torch.float64)
     opt = torch.optim.Adam(net.parameters(), lr=lr, betas=browser_trainer.ADAM_BETAS, eps=1e-8)
-    losses = []
+    losses, grads = [], None
     for _ in range(steps):
         loss = ((net(x) - y) ** 2).mean()
         losses.append(loss.item())
         opt.zero_grad()
         loss.backward()
+        grads = grads or [(lin.weight.grad.T.clone().numpy(), lin.bias.grad.clone().numpy()) for lin in net.layers]
         opt.step()
-    return out, grad_h, losses
+    return out, grad_h, off, grads, losses
 
 
 @pytest.mark.parametrize("name", list(activations.ACTIVATIONS))
@@ -76,18 +79,45 @@ def test_forward_gradients_and_adam_match_torch(page, name):
     got = page.evaluate("""([name, depth, width, lr, steps, params]) => {
         const [x, y] = abTrainer.data();
         const net = new abTrainer.Net({activation: name, depth, width}, params);
-        const out = Array.from(net.predict(x)), losses = [];
+        const out = Array.from(net.predict(x)), grads = abTrainer.gradients(net), losses = [];
         let first;
         for (let t = 0; t < steps; t++) {
-            const r = net.step(x, y, lr, true); losses.push(r.loss); first ??= Array.from(r.gradH);
+            const r = net.step(x, y, lr, true); losses.push(r.loss); first ??= r;
         }
         net.dispose();
-        return {out, gradH: first, losses};
+        return {out, grads, gradH: Array.from(first.gradH), off: Array.from(first.off), losses};
     }""", [name, depth, width, lr, steps, params])
-    out, grad_h, losses = _torch_reference(name, depth, width, lr, steps)
+    out, grad_h, off, grads, losses = _torch_reference(name, depth, width, lr, steps)
     assert np.allclose(got["out"], out, rtol=1e-4, atol=1e-6)
+    for (gw, gb), (tw, tb) in zip(got["grads"], grads):              # every weight and bias gradient
+        scale = max(np.abs(tw).max(), np.abs(tb).max())
+        assert np.allclose(gw, tw, rtol=1e-3, atol=1e-5 * scale) and np.allclose(gb, tb, rtol=1e-3, atol=1e-5 * scale)
     assert np.allclose(got["gradH"], grad_h, rtol=1e-3, atol=0), (got["gradH"], grad_h)
-    assert np.allclose(got["losses"], losses, rtol=1e-4), (got["losses"], losses)   # steps 1-4: Adam's update
+    assert np.abs(np.array(got["off"]) - off).max() <= 1 / width + 1e-9   # at most one unit on the edge
+    assert np.allclose(got["losses"], losses, rtol=1e-4), (got["losses"], losses)   # after Adam steps 1-4
+
+
+@pytest.mark.parametrize("init", ["torch_default", "xavier", "kaiming"])
+def test_initial_weights_follow_the_books_distributions(page, init):
+    depth, width = 3, 64
+    draw = "([s, seed]) => abTrainer.initial(s, seed)"
+    params = page.evaluate(draw, [{"depth": depth, "width": width, "init": init}, 0])
+    again = page.evaluate(draw, [{"depth": depth, "width": width, "init": init}, 0])
+    assert params == again                                            # seeded: the same every time
+    for l, ((w, b), (fan_in, fan_out)) in enumerate(zip(params, [(1, 64), (64, 64), (64, 64), (64, 1)])):
+        w, b = np.array(w), np.array(b)
+        assert w.shape == (fan_in, fan_out) and b.shape == (fan_out,)
+        if init == "torch_default":                                   # U(+-1/sqrt(fan_in)), weights and biases
+            bound = 1 / math.sqrt(fan_in)
+            assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
+            if w.size >= 64:
+                assert np.abs(w).max() > 0.9 * bound and abs(w.std() - bound / math.sqrt(3)) < 0.15 * bound
+        else:                                                         # N(0, var), biases 0
+            std = math.sqrt(2 / (fan_in + fan_out) if init == "xavier" else 2 / fan_in)
+            assert not b.any()
+            if w.size >= 64:
+                assert abs(w.std() / std - 1) < 0.2, (l, w.std(), std)
+    assert not np.allclose(params[1][0], params[2][0])                # layers are drawn independently
 
 
 def test_training_reduces_the_loss(page):
@@ -122,8 +152,12 @@ def test_changing_a_setting_mid_run_stops_and_resets(page):
     page.eval_on_selector(".ab-trainer [data-key=epochs]", "el => { el.value = 500; }")
     page.click(".ab-trainer [data-key=train]")
     page.wait_for_function("document.querySelector('.ab-trainer .ab-status').textContent.startsWith('epoch')")
+    page.evaluate("window.oldRun = abTrainer.current()")
     page.select_option(".ab-trainer [data-key=activation]", "tanh")
     assert status(page).startswith("stopped") and page.evaluate("abTrainer.current() === null")
+    steps = page.evaluate("oldRun.loss.length")
+    page.evaluate("new Promise(r => setTimeout(r, 300))")               # the old loop had time to go on
+    assert page.evaluate("oldRun.stopped") and page.evaluate("oldRun.loss.length") == steps
     blank = page.eval_on_selector_all(".ab-trainer canvas", """cs => cs.every(c => c.getContext('2d')
         .getImageData(0, 0, c.width, c.height).data.every(v => v === 0))""")
     assert blank   # the stopped run's curves are gone
@@ -140,6 +174,9 @@ def test_changing_a_setting_mid_run_stops_and_resets(page):
     ({"lr": 1e6}, "learning rate must lie in [0.0001, 1]"),
     ({"activation": "swish2"}, 'unknown activation "swish2"; choose one of identity, sigmoid'),
     ({"width": 7}, "width must be one of 8, 16, 32, 64, 128"),
+    ({"activation": "constructor"}, 'unknown activation "constructor"'),
+    ({"init": "he"}, 'unknown init "he"; choose one of torch_default, xavier, kaiming'),
+    ({"epochs": 5}, "epochs must be a whole number from 10 to 500"),
 ])
 def test_bad_settings_are_refused_with_the_valid_choices(page, settings, message):
     good = {"activation": "relu", "depth": 3, "width": 16, "init": "torch_default", "lr": 1e-3, "epochs": 10}
@@ -156,6 +193,18 @@ def test_a_diverging_run_is_marked_and_the_page_stays_responsive(page):
     calm = page.evaluate("""async () => (await abTrainer.train({activation: 'relu', depth: 3, width: 16,
         init: 'kaiming', lr: 1e-3, epochs: 10})).loss.length""")
     assert calm == 10 and math.isfinite(page.evaluate("abTrainer.current().loss[9]"))
+
+
+def test_overlapping_calls_leave_one_run(page):
+    page.evaluate("abTrainer.stop()")
+    before = page.evaluate("tf.memory().numTensors")
+    runs = page.evaluate("""async () => { const s = {activation: 'relu', depth: 3, width: 16, init: 'xavier', lr: 1e-3};
+        const a = abTrainer.train({...s, epochs: 500}), b = abTrainer.train({...s, epochs: 20});   // not awaited
+        const [ra, rb] = await Promise.all([a, b]);
+        return {a: ra ? {stopped: ra.stopped, n: ra.loss.length} : null, b: rb.loss.length}; }""")
+    assert runs["b"] == 20 and (runs["a"] is None or runs["a"]["stopped"]), runs
+    page.evaluate("abTrainer.stop()")
+    assert page.evaluate("tf.memory().numTensors") == before
 
 
 def test_runs_leave_no_tensors_behind(page):
