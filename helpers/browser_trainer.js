@@ -30,7 +30,9 @@
   const norm = (t) => { const d = t.abs().max().maximum(1e-38); return d.mul(t.div(d).square().sum().sqrt()); };
   const cdf = (h) => tf.erf(h.div(SQRT2)).add(1).mul(0.5);
   const pdf = (h) => tf.exp(h.square().mul(-0.5)).div(SQRT2PI);
-  // phi(h) and phi'(h, a = phi(h)); PyTorch's choices at kinks: relu'(0) = 0, leaky_relu'(0) = slope
+  // [phi(h, c), phi'(h, a = phi(h), c), c(h)]: c, where present, is a factor phi and phi' share, computed once
+  // per layer in the forward pass (GELU's erf is most of its cost). PyTorch's choices at kinks: relu'(0) = 0,
+  // leaky_relu'(0) = slope.
   const ACT = {
     identity: [(h) => h, (h) => tf.onesLike(h)],
     sigmoid: [(h) => tf.sigmoid(h), (h, a) => a.mul(tf.sub(1, a))],
@@ -38,8 +40,8 @@
     relu: [(h) => tf.relu(h), (h) => tf.step(h)],
     leaky_relu: [(h) => tf.leakyRelu(h, P.leaky_slope), (h) => tf.where(h.greater(0), tf.onesLike(h), tf.fill(h.shape, P.leaky_slope))],
     elu: [(h) => tf.elu(h), (h, a) => tf.where(h.greater(0), tf.onesLike(h), a.add(1))],
-    gelu: [(h) => h.mul(cdf(h)), (h) => cdf(h).add(h.mul(pdf(h)))],
-    silu: [(h) => h.mul(tf.sigmoid(h)), (h) => { const s = tf.sigmoid(h); return s.mul(h.mul(tf.sub(1, s)).add(1)); }],
+    gelu: [(h, c) => h.mul(c), (h, a, c) => c.add(h.mul(pdf(h))), cdf],
+    silu: [(h, c) => h.mul(c), (h, a, c) => c.mul(h.mul(tf.sub(1, c)).add(1)), (h) => tf.sigmoid(h)],
   };
 
   function check(s) {
@@ -85,23 +87,27 @@
       this.m = zeros(); this.v = zeros();
     }
     dispose() { for (const g of [this.p, this.m, this.v]) g.flat().forEach((t) => t.dispose()); }
-    forward(x) {  // (output, pre-activations h_1..h_L, activations a_0 = x, a_1..a_L)
-      const hs = [], as = [x], L = this.s.depth;
-      for (let l = 0; l < L; l++) { hs.push(as[l].matMul(this.p[l][0]).add(this.p[l][1])); as.push(this.phi[0](hs[l])); }
-      return [as[L].matMul(this.p[L][0]).add(this.p[L][1]), hs, as];
+    forward(x) {  // (output, pre-activations h_1..h_L, activations a_0 = x, a_1..a_L, shared factors)
+      const hs = [], as = [x], cs = [], L = this.s.depth, [phi, , shared] = this.phi;
+      for (let l = 0; l < L; l++) {
+        hs.push(as[l].matMul(this.p[l][0]).add(this.p[l][1]));
+        cs.push(shared ? shared(hs[l]) : null);
+        as.push(phi(hs[l], cs[l]));
+      }
+      return [as[L].matMul(this.p[L][0]).add(this.p[L][1]), hs, as, cs];
     }
     // One full-batch Adam step (torch.optim.Adam's update). Returns the loss before the step and, if probe,
     // ||dL/dh_l|| (l = 1..L) and the fraction of units off per layer (on for no input: helpers.probes.is_on).
     // Transposes are explicit: the WASM backend's matMul with a transposed operand is 8x slower than both.
     backward(x, y, probe) {   // (loss, [[dL/dW_l, dL/db_l], ...], ||dL/dh_l|| if probe, output, h_l); in a tidy
-      const [out, hs, as] = this.forward(x), L = this.s.depth, n = x.shape[0];
+      const [out, hs, as, cs] = this.forward(x), L = this.s.depth, n = x.shape[0];
       const r = out.sub(y), loss = r.square().mean();
       let delta = r.mul(2 / n);                                    // dL/d(output)
       const grads = new Array(L + 1), norms = new Array(L);
       for (let l = L; l >= 0; l--) {
         grads[l] = [as[l].transpose().matMul(delta), delta.sum(0)];
         if (l > 0) {
-          delta = delta.matMul(this.p[l][0].transpose()).mul(this.phi[1](hs[l - 1], as[l]));   // dL/dh_l
+          delta = delta.matMul(this.p[l][0].transpose()).mul(this.phi[1](hs[l - 1], as[l], cs[l - 1]));   // dL/dh_l
           if (probe) norms[l - 1] = norm(delta);
         }
       }
