@@ -10,7 +10,6 @@ divergence rule (helpers.failure). Notebook call site: `browser_trainer.html()`.
 from __future__ import annotations
 
 import html as _html
-import json
 import math
 import uuid
 from pathlib import Path
@@ -24,6 +23,7 @@ from .explorer_stats import on_interval
 from .failure import EXPLODED
 from .models import INITS
 from .plotting.style import colour
+from .static_explorers import page_script
 
 # The settings' ranges, shared by the live explorer and the in-page trainer.
 DEPTHS, WIDTHS = (1, 50), (8, 16, 32, 64, 128)
@@ -70,11 +70,9 @@ def html(static: str = "../_static") -> str:
                 slider("lr", *np.log10(LR_RANGE), 0.25, -3), slider("epochs", *EPOCH_RANGE, 10, 200),
                 '<button data-key="train" type="button">train</button>']
     canvases = "".join('<canvas width="330" height="210"></canvas>' for _ in range(4))
-    scripts = "".join(f'<script src="{static}/{s}"></script>' for s in SCRIPTS)
-    data = json.dumps(p, separators=(",", ":"), allow_nan=False)
+    libraries = "".join(f'<script src="{static}/{s}"></script>' for s in SCRIPTS)
     return (f'<div class="ab-trainer" id="{uid}" style="font:13px sans-serif;margin:0.5em 0">'
             f'<div style="display:flex;gap:1em;flex-wrap:wrap;align-items:center;margin-bottom:0.4em">'
             f'{"".join(controls)}</div><div style="display:flex;flex-wrap:wrap;gap:0.3em">{canvases}</div>'
             f'<div class="ab-status" style="min-height:1.3em">loading TensorFlow.js ...</div></div>'
-            f'<script type="application/json" id="{uid}-data">{data}</script>{scripts}'
-            f"<script>{JS.read_text().replace('__ID__', uid)}</script>")
+            + libraries + page_script(uid, p, JS))

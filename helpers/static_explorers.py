@@ -85,14 +85,19 @@ class StaticExplorer:
                 ctrl.append(f'<label>{html.escape(name)} <select data-key="{name}">{opts}</select></label>')
         data = {"controls": self.controls, "compare": self.compare, "panels": [p.__dict__ for p in self.panels],
                 "records": self.records}
-        payload = json.dumps(data, separators=(",", ":"), allow_nan=False)
         return (f'<div class="ab-explorer" id="{uid}" style="font:13px sans-serif;margin:0.5em 0">'
                 f'<div class="ab-controls" style="display:flex;gap:1.2em;flex-wrap:wrap;margin-bottom:0.4em">'
                 f'{"".join(ctrl)}</div><div class="ab-title" style="font-weight:bold"></div>'
                 f'<div class="ab-panels" style="display:flex;flex-wrap:wrap;gap:0.5em"></div>'
-                f'<div style="color:#555">{html.escape(self.caption)}</div></div>'
-                f'<script type="application/json" id="{uid}-data">{payload}</script>'
-                f"<script>{JS.read_text().replace('__ID__', uid)}</script>")
+                f'<div style="color:#555">{html.escape(self.caption)}</div></div>' + page_script(uid, data, JS))
+
+
+def page_script(uid: str, payload: dict, js: Path) -> str:
+    """The script half of an HTML block with id `uid`: its numbers as JSON (the script reads them from the
+    element `uid`-data) and the page script `js` with its __ID__ filled in. Shared with helpers.browser_trainer."""
+    data = json.dumps(payload, separators=(",", ":"), allow_nan=False)
+    return (f'<script type="application/json" id="{uid}-data">{data}</script>'
+            f"<script>{js.read_text().replace('__ID__', uid)}</script>")
 
 
 def _round(values, digits: int = 4) -> list:
