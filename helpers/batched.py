@@ -47,7 +47,7 @@ class Workspace:
         self.chunk = c
         self.h = [new(c, W, n) for _ in range(L)]          # pre-activations h_1..h_L (transposed)
         self.a = [new(c, W, n) for _ in range(L)]          # a_1..a_L
-        self.out = new(c, 1, n)
+        self.out = new(c, net.d_out, n)
         self.back = new(c, W, n)                           # dL/da_l
         self.delta = [new(c, W, n), new(c, W, n)]          # dL/dh_l, two alternating buffers
         self.gw = [new(c, fi, fo) for fi, fo in net.shapes]
@@ -57,11 +57,25 @@ class Workspace:
         return max(1, min(net.M, CHUNK_ELEMENTS // (net.width * n)))
 
 
+def _loss_and_delta(z: Tensor, y: Tensor, task: str) -> tuple[Tensor, Tensor]:
+    """Per-model loss [k] of the outputs z [k, d_out, N] against y (same layout, or [d_out, N] shared),
+    and dL/dz, written over z. Regression: MSE over N x d_out. Classification: softmax cross-entropy
+    averaged over N (y one-hot), whose gradient is (softmax(z) - y) / N."""
+    n = z.shape[-1]
+    if task == "classification":
+        lse = torch.logsumexp(z, dim=1, keepdim=True)
+        loss = (lse[:, 0] - (z * y).sum(1)).mean(1)
+        return loss, z.sub_(lse).exp_().sub_(y).div_(n)
+    r = z.sub_(y)
+    return (r * r).mean(dim=(1, 2)), r.mul_(2.0 / (n * z.shape[1]))
+
+
 @torch.no_grad()
 def loss_and_grad(net: StackedMLP, x: Tensor, y: Tensor, ws: Workspace | None = None,
-                  probe: bool = False) -> tuple[Tensor, Tensor | None, Tensor | None]:
-    """Per-model MSE [M] on (x, y); writes d(MSE_m)/d(theta_m) into net.grad (overwriting it).
-    x, y: [N, 1] shared by all models, or [M, N, 1] (each model its own mini-batch).
+                  probe: bool = False, task: str = "regression") -> tuple[Tensor, Tensor | None, Tensor | None]:
+    """Per-model loss [M] on (x, y) (MSE, or cross-entropy for task="classification"); writes
+    dL_m/d(theta_m) into net.grad (overwriting it).
+    x, y: [N, d_in], [N, d_out] shared by all models, or [M, N, ...] (each model its own mini-batch).
 
     With probe=True also returns, per hidden layer l = 1..L, mean |dL/dW_l| and ||dL/dh_l|| [M, L]
     (the definitions of helpers.probes.layer_gradients), read off this very backward pass."""
@@ -82,9 +96,8 @@ def loss_and_grad(net: StackedMLP, x: Tensor, y: Tensor, ws: Workspace | None = 
             torch.baddbmm(bt[l], Wt[l], a[l], out=h[l])
             for act, s, e in runs:
                 act.into(h[l][s:e], a[l + 1][s:e])
-        r = torch.baddbmm(bt[-1], Wt[-1], a[-1], out=ws.out[:k]).sub_(yt if yt.dim() == 2 else yt[s0:e0])
-        losses[s0:e0] = (r * r).mean(dim=(1, 2))
-        delta = r.mul_(2.0 / n)  # dL/d(output), [k, 1, N]
+        z = torch.baddbmm(bt[-1], Wt[-1], a[-1], out=ws.out[:k])
+        losses[s0:e0], delta = _loss_and_delta(z, yt if yt.dim() == 2 else yt[s0:e0], task)  # delta: dL/dz
         for l in range(net.depth, -1, -1):  # delta = dL/dh for layer l+1 (the readout when l = depth)
             if probe and l < net.depth:
                 grad_h[s0:e0, l] = delta.flatten(1).norm(dim=1)
@@ -162,7 +175,8 @@ def train_batched(specs: list[ModelSpec], data: Dataset, cfg: TrainConfig, depth
     dev = pick_device(device)
     d = data.to(dev, cfg.torch_dtype)
     seeds = [s.seed for s in specs]
-    net = StackedMLP.from_seeds([s.activation for s in specs], seeds, depth, width, init, dev, cfg.torch_dtype)
+    net = StackedMLP.from_seeds([s.activation for s in specs], seeds, depth, width, init, dev, cfg.torch_dtype,
+                                d_in=d.d_in, d_out=d.d_out)
     opt = FlatOptimizer(net, [cfg.lr if s.lr is None else s.lr for s in specs], cfg)
     sampler = BatchSampler(seeds, len(d.x), cfg.batch_size)
     full = sampler.full_batch  # then the step's own backward is the full-batch gradient probe
@@ -174,7 +188,7 @@ def train_batched(specs: list[ModelSpec], data: Dataset, cfg: TrainConfig, depth
         n = xb.shape[-2]
         if n not in spaces:
             spaces[n] = Workspace(net, n)
-        return loss_and_grad(net, xb, yb, spaces[n], probe)
+        return loss_and_grad(net, xb, yb, spaces[n], probe, d.task)
 
     def set_aside(bad: Tensor, epoch: int) -> None:
         rec.diverged(bad.nonzero()[:, 0], epoch)

@@ -8,9 +8,11 @@ from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from typing import Callable
 
-from . import activations, at_init, cache
+import numpy as np
+
+from . import activations, at_init, cache, theory
 from .config import TrainConfig
-from .data import make_dataset
+from .data import digits, make_dataset
 from .models import check_init, check_shape
 from .runs import concat, grid, stacked
 from .shared_run import DEPTHS, SEEDS, SWEEP, Run, by_depth, one, per_activation
@@ -144,6 +146,47 @@ DEPTH_LRS = (1e-2, 1.78e-2, 3.16e-2, 5.62e-2, 0.1)   # quarter decades around Re
 
 AT_INIT = ("at_init.py", "theory.py")   # what the measurements at initialisation also depend on
 
+# Chapter 8, the digits: mini-batches of 128, 10 steps per epoch, so 50 epochs are the seed task's 500 Adam steps
+# and epochs 10 and 20 its steps 100 and 200.
+DIGITS_DEPTHS, DIGITS_INITS = (10, 20), ("torch_default", "kaiming")
+DIGITS_TRAIN = dict(epochs=50, batch_size=128, record_epochs=(0,), probe_layers=(), grad_epochs=(0, 10, 20),
+                    grad_every=None, first_steps=0, test_every=1, states_every=5)
+DIGITS_KEEP = ("loss", "test_loss", "test_accuracy", "final_train_loss", "final_test_loss", "final_train_accuracy",
+               "final_test_accuracy", "diverged_epoch", "grad_h", "unit_states", "unit_active")
+
+
+def _digits(act: str) -> Results:
+    """One activation on the digits at every depth x init (five seeds each), dims (init, depth, ...), with
+    the mean-field prediction of ||dL/dh_l|| / ||dL/dh_L|| at initialisation as theory_h (init, depth, layer)."""
+    cfg, data, top = TrainConfig(**DIGITS_TRAIN), digits(), max(DIGITS_DEPTHS)
+
+    def run():
+        by_init = [stacked([grid([act], list(range(SEEDS)), data, cfg, depth=d, init=i) for d in DIGITS_DEPTHS],
+                           "depth", list(DIGITS_DEPTHS), DIGITS_KEEP) for i in DIGITS_INITS]
+        res = stacked(by_init, "init", list(DIGITS_INITS), DIGITS_KEEP)
+        theory_h = np.full((len(DIGITS_INITS), len(DIGITS_DEPTHS), 1, top), np.nan)
+        for i, init in enumerate(DIGITS_INITS):
+            mf = theory.mean_field(act, top, 64, init, x=data.x.numpy())
+            for j, d in enumerate(DIGITS_DEPTHS):
+                theory_h[i, j, 0, :d] = mf.truncated(d).grad_h_profile()
+        res.arrays["theory_h"], res.dims["theory_h"] = theory_h, ("init", "depth", "activation", "layer")
+        return res
+    return cache.cached("digits", dict(activation=act, seeds=SEEDS, depths=DIGITS_DEPTHS, inits=DIGITS_INITS,
+                                       train=asdict(cfg), data=data.describe(), keep=DIGITS_KEEP), run,
+                        modules=("theory.py",))
+
+
+DIGITS_SWEEP = dict(epochs=50, batch_size=128, record_epochs=(0,), probe_layers=(), grad_epochs=(0,), grad_every=None,
+                    first_steps=0, test_every=10, states_every=10)
+
+
+def _digits_lr(act: str) -> Results:
+    """One activation on the digits at every learning rate of SWEEP_LRS (five seeds, depth 10, default init)."""
+    cfg = TrainConfig(**DIGITS_SWEEP)
+    return cache.cached("digits_lr", dict(activation=act, seeds=SEEDS, lrs=SWEEP_LRS, train=asdict(cfg),
+                                          data=digits().describe()),
+                        lambda: grid([act], list(range(SEEDS)), digits(), cfg, lrs=list(SWEEP_LRS)))
+
 
 _data = make_dataset
 RUNS: dict[str, Run] = {
@@ -183,6 +226,9 @@ RUNS: dict[str, Run] = {
         record_epochs=tuple(range(0, 501, 5)), probe_layers=(), states_every=None, grad_every=None),
         data_args=("mix",), cost=SEEDS),
     "tent": one("tent", dict(shapes=TENT_SHAPES, seeds=SEEDS), _tent, cost=30),
+    # chapter 8
+    "digits": Run({a: partial(_digits, a) for a in ACTS}, lambda parts: concat(parts, "activation"), cost=40),
+    "digits_lr": Run({a: partial(_digits_lr, a) for a in ACTS}, lambda parts: concat(parts, "activation"), cost=35),
 }
 seed_run_task = Run({"all": seed_run}, cost=len(ACTS) * SEEDS * 1.5)
 
@@ -220,5 +266,7 @@ long_budget = _named("long_budget", "Chapter 4: sigmoid at small Adam learning r
 eps_at_depth = _named("eps_at_depth", "Chapter 4: depth 30 with Adam eps 1e-8 and 0.")
 budget_grid = _named("budget_grid", "Chapter 5: ~2,100-parameter shapes x targets x activations.")
 spectral = _named("spectral", "Chapter 5: the seed setup on cos x + cos 3x / 2 + cos 5x / 4, logged every 5 epochs.")
+digits_run = _named("digits", "Chapter 8: the digits, every activation, depths 10 and 20, default and He init.")
+digits_lr = _named("digits_lr", "Chapter 8: the digits at half-decade Adam learning rates 1e-4..1, depth 10.")
 tent = _named("tent", "Chapter 5: ReLU shapes trained on the 16-piece tent map, 2000 epochs.")
 init_pieces = _named("init_pieces", "Chapter 5: exact linear pieces of freshly initialised ReLU networks.")

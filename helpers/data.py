@@ -1,4 +1,5 @@
-"""The seed dataset (y = sin(x) + N(0, 0.1^2) on 200 points) and the clean grids we test on."""
+"""The seed dataset (y = sin(x) + N(0, 0.1^2) on 200 points) and the clean grids we test on; and the
+real-data counterpart, scikit-learn's handwritten digits (64 pixels -> 10 classes), in the same shape."""
 from __future__ import annotations
 
 import math
@@ -8,6 +9,7 @@ import torch
 from torch import Tensor
 
 TARGETS = ("sin", "sawtooth", "tent", "mix")
+TASKS = ("regression", "classification")   # the loss follows the task: MSE, or softmax cross-entropy
 DATA_SEED = 0  # one fixed dataset for the whole book; model seeds vary init and batch order only
 
 
@@ -45,7 +47,9 @@ def formula(target: str, k: float = 1.0) -> str:
 
 @dataclass(frozen=True)
 class Dataset:
-    """Training points (noisy) and clean evaluation grids, all shaped [n, 1], and how they were made."""
+    """Training points (noisy) and clean evaluation grids, shaped [n, d_in] and [n, d_out], and how they
+    were made. Regression (the sine task): d_in = d_out = 1. Classification (digits): y holds one-hot
+    targets [n, 10], x_test/y_test the held-out images, and x_wide/y_wide are empty (no extrapolation)."""
 
     x: Tensor          # training inputs, linspace(-pi, pi, n)
     y: Tensor          # f(x) + noise: what the networks are fit to (train MSE is against these)
@@ -59,15 +63,29 @@ class Dataset:
     target: str = "sin"
     k: float = 1.0
     seed: int = DATA_SEED
+    task: str = "regression"
+
+    @property
+    def d_in(self) -> int:
+        return self.x.shape[1]
+
+    @property
+    def d_out(self) -> int:
+        return self.y.shape[1]
 
     def to(self, device: str | torch.device, dtype: torch.dtype = torch.float32) -> "Dataset":
         move = {f: getattr(self, f).to(device=device, dtype=dtype)
                 for f in ("x", "y", "y_clean", "x_test", "y_test", "x_wide", "y_wide")}
         return Dataset(**move, noise_std=self.noise_std, name=self.name, target=self.target, k=self.k,
-                       seed=self.seed)
+                       seed=self.seed, task=self.task)
 
     def describe(self) -> dict:
         """What a results file records about its data: enough to rebuild it (from_description)."""
+        if self.task == "classification":
+            return {"name": self.name, "target": self.target, "task": self.task, "n": len(self.x),
+                    "n_test": len(self.x_test), "seed": self.seed,
+                    "text": f"scikit-learn's digits: {len(self.x)} training and {len(self.x_test)} test images of "
+                            f"8 x 8 pixels, standardised, 10 classes (split seed {self.seed})"}
         f = formula(self.target, self.k)
         return {"name": self.name, "target": self.target, "k": self.k, "n": len(self.x),
                 "noise_std": self.noise_std, "seed": self.seed,
@@ -79,6 +97,8 @@ def from_description(d: dict | str) -> Dataset:
     """The dataset a results file was trained on (its config["data"]); a bare name means the seed data."""
     if isinstance(d, str):
         return make_dataset()
+    if d.get("task") == "classification":
+        return digits(d["n"], d["seed"])
     return make_dataset(d["target"], d["k"], d["n"], d["noise_std"], seed=d["seed"])
 
 
@@ -117,9 +137,51 @@ def best_line(data: Dataset) -> tuple[float, float]:
 
 
 def landmarks(data: Dataset) -> dict[str, float]:
-    """Reference train MSEs: best constant, best straight line, the clean f itself (noise floor)."""
+    """Reference train losses: best constant, best straight line, the clean f itself (noise floor);
+    for classification see classification_landmarks."""
+    if data.task == "classification":
+        return classification_landmarks(data)
     x, y = data.x.double(), data.y.double()
     slope, intercept = best_line(data)
     return {"constant": float(((y - y.mean()) ** 2).mean()),
             "linear": float(((slope * x + intercept - y) ** 2).mean()),
             "noise_floor": float(((data.y_clean.double() - y) ** 2).mean())}
+
+
+DIGITS_TRAIN = 1280   # 10 mini-batches of 128 per epoch: epoch e is exactly 10 e Adam steps
+
+
+def digits(n_train: int = DIGITS_TRAIN, seed: int = DATA_SEED) -> Dataset:
+    """scikit-learn's bundled handwritten digits (1,797 images of 8 x 8 pixels, no download), split once
+    into n_train training and the rest test images (stratified by class, seeded), each pixel standardised
+    by the training set's mean and standard deviation (a pixel that is constant there is only centred);
+    targets one-hot."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    images, labels = load_digits(return_X_y=True)
+    if not 10 <= n_train <= len(images) - 10:
+        raise ValueError(f"n_train must be between 10 and {len(images) - 10}, got {n_train}")
+    x_tr, x_te, y_tr, y_te = train_test_split(images, labels, train_size=n_train, stratify=labels,
+                                              random_state=seed)
+    x_tr, x_te = torch.from_numpy(x_tr).double(), torch.from_numpy(x_te).double()
+    mean, sd = x_tr.mean(0), x_tr.std(0)
+    sd[sd == 0] = 1.0
+    x_tr, x_te = (x_tr - mean) / sd, (x_te - mean) / sd
+    hot = lambda y: torch.nn.functional.one_hot(torch.from_numpy(y), 10).double()  # noqa: E731
+    none = torch.empty(0, 64, dtype=torch.float64)
+    return Dataset(x_tr, hot(y_tr), hot(y_tr), x_te, hot(y_te), none, torch.empty(0, 10, dtype=torch.float64),
+                   0.0, "digits", "digits", 1.0, seed, "classification")
+
+
+def classification_landmarks(data: Dataset) -> dict[str, float]:
+    """The best constant's cross-entropy (predicting the training class frequencies), chance accuracy (the
+    most frequent test class), and a linear softmax classifier (scikit-learn's multinomial logistic
+    regression, L2 strength C = 1, lbfgs): its train cross-entropy and its train and test accuracy."""
+    from sklearn.linear_model import LogisticRegression
+    p = data.y.double().mean(0)
+    x, labels = data.x.double().numpy(), data.y.argmax(1).numpy()
+    lin = LogisticRegression(C=1.0, max_iter=5000).fit(x, labels)
+    proba = lin.predict_proba(x)[range(len(labels)), labels]
+    return {"constant": float(-(p * p.log()).sum()), "chance": float(data.y_test.mean(0).max()),
+            "linear": float(-torch.tensor(proba).log().mean()), "linear_train_accuracy": float(lin.score(x, labels)),
+            "linear_test_accuracy": float(lin.score(data.x_test.numpy(), data.y_test.argmax(1).numpy()))}

@@ -19,6 +19,9 @@ from .store import Results
 def train_loop(activation: str, seed: int, data: Dataset, cfg: TrainConfig, depth: int = 10,
                width: int = 64, init: str = "torch_default", device: str = "cpu") -> Results:
     """Train one MLP with torch.optim, one step per mini-batch, in cfg.dtype; the Recorder's results (M = 1)."""
+    if data.task != "regression":
+        raise ValueError(f"the plain loop is the reference for regression (MSE) only, got a {data.task} dataset; "
+                         "train it with helpers.batched.train_batched")
     dev, dtype = pick_device(device), cfg.torch_dtype
     net = MLP(depth, width, activation, init, seed, dtype).to(dev)
     d = data.to(dev, dtype)

@@ -1,4 +1,5 @@
-"""The seed network: an MLP of `depth` hidden Linear+activation layers of `width` units, 1 -> 1.
+"""The seed network: an MLP of `depth` hidden Linear+activation layers of `width` units, 1 -> 1
+(d_in -> d_out for other data: 64 -> 10 for the digits).
 
 Init schemes (every Linear layer, the readout included):
 - ``torch_default``: what ``nn.Linear`` does, W and b ~ U(-1/sqrt(fan_in), +1/sqrt(fan_in)), so
@@ -38,7 +39,8 @@ def layer_sizes(depth: int, width: int, d_in: int = 1, d_out: int = 1) -> list[t
 
 
 def init_params(seed: int, depth: int, width: int, init: str = "torch_default",
-                dtype: torch.dtype = torch.float32, weight_scale: float = 1.0) -> list[tuple[Tensor, Tensor]]:
+                dtype: torch.dtype = torch.float32, weight_scale: float = 1.0,
+                d_in: int = 1, d_out: int = 1) -> list[tuple[Tensor, Tensor]]:
     """Initial (W [fan_in, fan_out], b [fan_out]) per layer, from a generator seeded with `seed` alone.
 
     The activation is not an argument: the same seed gives the same weights for every activation.
@@ -49,7 +51,7 @@ def init_params(seed: int, depth: int, width: int, init: str = "torch_default",
     check_init(init)
     gen = torch.Generator().manual_seed(int(seed))
     params = []
-    for fan_in, fan_out in layer_sizes(depth, width):
+    for fan_in, fan_out in layer_sizes(depth, width, d_in, d_out):
         # Drawn the same whatever `dtype` is, so float32 and float64 models start identical; uniform
         # draws in float32 as nn.Linear does, normal ones in float64, because torch's float32 normal_
         # has a vectorised code path whose last bits differ from one CPU to another.
@@ -112,13 +114,14 @@ class StackedMLP:
     same activation form a run that one kernel call handles.
     """
 
-    def __init__(self, activation_names: list[str], flat: Tensor, depth: int, width: int, copy: bool = True):
+    def __init__(self, activation_names: list[str], flat: Tensor, depth: int, width: int, copy: bool = True,
+                 d_in: int = 1, d_out: int = 1):
         self.acts = [activations.get(a) for a in activation_names]
-        self.M, self.depth, self.width = len(self.acts), depth, width
-        self.shapes = layer_sizes(depth, width)
+        self.M, self.depth, self.width, self.d_in, self.d_out = len(self.acts), depth, width, d_in, d_out
+        self.shapes = layer_sizes(depth, width, d_in, d_out)
         if flat.shape != (self.M, sum(fi * fo + fo for fi, fo in self.shapes)):
             raise ValueError(f"flat parameters of shape {tuple(flat.shape)} do not fit {self.M} "
-                             f"models of depth {depth} and width {width}")
+                             f"models of depth {depth}, width {width}, {d_in} inputs and {d_out} outputs")
         self.flat = flat.detach().clone() if copy else flat.detach()  # copy=False: share the parameters
         self.grad = torch.zeros_like(self.flat)
         self.weights, self.biases = [], []
@@ -139,7 +142,7 @@ class StackedMLP:
     def models(self, start: int, stop: int) -> "StackedMLP":
         """Models start..stop-1 as a StackedMLP sharing these parameters (no copy)."""
         return StackedMLP([a.name for a in self.acts[start:stop]], self.flat[start:stop], self.depth, self.width,
-                          copy=False)
+                          copy=False, d_in=self.d_in, d_out=self.d_out)
 
     def chunks(self, n_inputs: int, elements: int = 400_000):
         """(start, stop, models) in chunks whose activations on n_inputs inputs stay near `elements`
@@ -156,7 +159,8 @@ class StackedMLP:
     @classmethod
     def from_seeds(cls, activation_names: list[str], seeds: list[int], depth: int, width: int,
                    init: str = "torch_default", device: str | torch.device = "cpu",
-                   dtype: torch.dtype = torch.float32, weight_scale: float | list[float] = 1.0) -> "StackedMLP":
+                   dtype: torch.dtype = torch.float32, weight_scale: float | list[float] = 1.0,
+                   d_in: int = 1, d_out: int = 1) -> "StackedMLP":
         """Model m gets activation_names[m] and the initial weights of seeds[m] (every weight times
         weight_scale, or times weight_scale[m])."""
         scales = weight_scale if isinstance(weight_scale, (list, tuple)) else [weight_scale] * len(seeds)
@@ -164,9 +168,10 @@ class StackedMLP:
         rows = []
         for s, k in zip(seeds, scales):
             if (s, k) not in cache:
-                cache[s, k] = flatten(init_params(s, depth, width, init, weight_scale=k))
+                cache[s, k] = flatten(init_params(s, depth, width, init, weight_scale=k, d_in=d_in, d_out=d_out))
             rows.append(cache[s, k])
-        return cls(activation_names, torch.stack(rows).to(device=device, dtype=dtype), depth, width)
+        return cls(activation_names, torch.stack(rows).to(device=device, dtype=dtype), depth, width,
+                   d_in=d_in, d_out=d_out)
 
     @classmethod
     def from_modules(cls, nets: list[MLP]) -> "StackedMLP":
@@ -197,7 +202,7 @@ class StackedMLP:
         return torch.cat([act.fn(part) for (act, _, _), part in zip(self.runs, parts)])
 
     def forward(self, x: Tensor, keep: bool = False) -> tuple[Tensor, list[Tensor]]:
-        """x [N, d] (shared) or [M, N, d] -> (outputs [M, N, 1], pre-activations h_1..h_L if keep)."""
+        """x [N, d_in] (shared) or [M, N, d_in] -> (outputs [M, N, d_out], pre-activations h_1..h_L if keep)."""
         a = x.expand(self.M, *x.shape) if x.dim() == 2 else x
         pre = []
         for w, b in zip(self.weights[:-1], self.biases[:-1]):

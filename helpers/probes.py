@@ -26,8 +26,21 @@ def per_model_mse(out: Tensor, y: Tensor) -> Tensor:
     return ((out - y) ** 2).mean(dim=(1, 2))
 
 
-def layer_gradients(net: StackedMLP, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-    """Per model and hidden layer l = 1..L, for the MSE loss on (x, y):
+def per_model_loss(out: Tensor, y: Tensor, task: str = "regression") -> Tensor:
+    """[M] each model's training loss: MSE, or for classification the softmax cross-entropy of the
+    outputs (logits) [M, N, C] against one-hot y, averaged over the N inputs."""
+    if task == "classification":
+        return -(torch.log_softmax(out, dim=-1) * y).sum(-1).mean(-1)
+    return per_model_mse(out, y)
+
+
+def per_model_accuracy(out: Tensor, y: Tensor) -> Tensor:
+    """[M] fraction of inputs whose largest logit is the one-hot target's class."""
+    return (out.argmax(-1) == y.argmax(-1)).double().mean(-1)
+
+
+def layer_gradients(net: StackedMLP, x: Tensor, y: Tensor, task: str = "regression") -> tuple[Tensor, Tensor]:
+    """Per model and hidden layer l = 1..L, for the training loss (per_model_loss) on (x, y):
 
     - grad_w [M, L]: mean |dL/dW_l| over the entries of W_l;
     - grad_h [M, L]: ||dL/dh_l||, the Frobenius norm of the gradient w.r.t. the pre-activation
@@ -36,7 +49,7 @@ def layer_gradients(net: StackedMLP, x: Tensor, y: Tensor) -> tuple[Tensor, Tens
     """
     with torch.enable_grad():
         out, pre = net(x, keep=True)
-        loss = per_model_mse(out, y).sum()  # models are independent: d(sum)/d(theta_m) = dL_m/d(theta_m)
+        loss = per_model_loss(out, y, task).sum()  # models are independent: d(sum)/d(theta_m) = dL_m/d(theta_m)
         grads = torch.autograd.grad(loss, net.weights[:-1] + pre)
     L = net.depth
     grad_w = torch.stack([g.abs().mean(dim=(1, 2)) for g in grads[:L]], 1)
@@ -46,7 +59,7 @@ def layer_gradients(net: StackedMLP, x: Tensor, y: Tensor) -> tuple[Tensor, Tens
 
 @torch.no_grad()
 def forward(net: StackedMLP, x: Tensor, keep: bool = True) -> tuple[Tensor, list[Tensor]]:
-    """(outputs [M, N, 1], pre-activations h_l [M, N, width] for l = 1..L if keep), no graph."""
+    """(outputs [M, N, d_out], pre-activations h_l [M, N, width] for l = 1..L if keep), no graph."""
     return net(x, keep=keep)
 
 

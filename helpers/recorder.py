@@ -1,7 +1,9 @@
 """What a training run records: curves and probes of M models, with the meaning of every array.
 
 Both training paths (helpers.loop.train_loop and helpers.batched) feed one Recorder, so their logs
-have the same names, shapes and documentation.
+have the same names, shapes and documentation. For classification (the digits) the loss is the
+cross-entropy, the test set is the held-out images, and test/final accuracies join the logs (CLASSIFICATION
+replaces the MSE entries; there is no prediction curve).
 """
 from __future__ import annotations
 
@@ -53,12 +55,24 @@ class Recorder:
         "final_test_mse": ((), "MSE", "test MSE after the last epoch (clean function, dense grid)"),
         "final_params": (("param",), "-", "final weights, models.flatten order (NaN: diverged)"),
     }
+    CLASSIFICATION = {
+        "test_loss": (("test_epoch",), "cross-entropy", "after the epoch, on the held-out test images"),
+        "test_accuracy": (("test_epoch",), "fraction", "after the epoch: test images whose largest logit is "
+                          "their class"),
+        "final_train_loss": ((), "cross-entropy", "full-batch train loss after the last epoch"),
+        "final_test_loss": ((), "cross-entropy", "test loss after the last epoch"),
+        "final_train_accuracy": ((), "fraction", "train accuracy after the last epoch"),
+        "final_test_accuracy": ((), "fraction", "test accuracy after the last epoch"),
+    }
 
     def __init__(self, cfg: TrainConfig, data: Dataset, M: int, depth: int, width: int,
                  probe_gradients: bool = True):
         """probe_gradients: measure the gradient probes here (by autograd); False when the training
         loop hands them in from its own full-batch backward pass (gradients, first_step_from)."""
         self.cfg, self.data, self.probe_gradients = cfg, data, probe_gradients
+        self.task = data.task
+        self.classifies = data.task == "classification"
+        self.test_key = "test_loss" if self.classifies else "test_mse"
         every = tuple(range(cfg.grad_every, cfg.epochs + 1, cfg.grad_every)) if cfg.grad_every else ()
         self.rec_epochs, self.grad_epochs = cfg.when(cfg.record_epochs), cfg.when(cfg.grad_epochs + every)
         every = tuple(range(cfg.states_every, cfg.epochs + 1, cfg.states_every)) if cfg.states_every else ()
@@ -81,6 +95,9 @@ class Recorder:
             "pred": nan(M, R, len(data.x_wide), dtype=np.float32),  # both for plots: float32 is plenty
             "diverged_epoch": np.full(M, -1),
         }
+        if self.classifies:
+            del self.out["test_mse"], self.out["pred"]
+            self.out |= {"test_loss": nan(M, len(self.test_epochs)), "test_accuracy": nan(M, len(self.test_epochs))}
 
     def coords(self) -> dict[str, list]:
         """What each index of the non-model dims means."""
@@ -119,7 +136,7 @@ class Recorder:
     def first_step(self, step: int, net: StackedMLP, xb, yb, alive) -> None:
         """The probes of training step `step` on its batch, measured here by autograd."""
         if step < self.cfg.first_steps:
-            self.first_step_from(step, *probes.layer_gradients(net, xb, yb), alive)
+            self.first_step_from(step, *probes.layer_gradients(net, xb, yb, self.task), alive)
 
     def tracks_update(self, epoch: int) -> bool:
         """Whether the first step of this epoch is measured (record_update)."""
@@ -133,11 +150,12 @@ class Recorder:
         self._put("update_ratio", (self.grad_epochs.index(epoch),), ratio, alive)
 
     def epoch(self, epoch: int, net: StackedMLP, alive) -> torch.Tensor | None:
-        """Probes due at the end of `epoch` (epoch 0: before training); returns the test MSE [M]
-        against the clean function on the dense grid if it is due at this epoch, else None."""
+        """Probes due at the end of `epoch` (epoch 0: before training); returns the test loss [M] (MSE
+        against the clean function on the dense grid; cross-entropy on the test images) if it is due at
+        this epoch, else None."""
         d = self.data
         if self.probe_gradients and epoch in self.grad_epochs:
-            self.gradients(epoch, *probes.layer_gradients(net, d.x, d.y), alive)
+            self.gradients(epoch, *probes.layer_gradients(net, d.x, d.y, self.task), alive)
         test_due, states_due = epoch in self.test_epochs, epoch in self.state_epochs
         test = torch.empty(net.M, dtype=d.x.dtype, device=d.x.device) if test_due else None
         if test_due or states_due:  # one forward pass on the dense grid serves both, a chunk at a time
@@ -145,7 +163,10 @@ class Recorder:
             for s, e, part in net.chunks(len(d.x_test)):
                 out, pre = probes.forward(part, d.x_test, keep=states_due)
                 if test_due:
-                    test[s:e] = probes.per_model_mse(out, d.y_test)
+                    test[s:e] = probes.per_model_loss(out, d.y_test, self.task)
+                    if self.classifies:
+                        self._put("test_accuracy", (self.test_epochs.index(epoch),),
+                                  probes.per_model_accuracy(out, d.y_test), alive, (s, e))
                 if states_due:
                     fractions, per_unit, zero = probes.unit_states(part, d.x_test, pre)
                     self._put("unit_states", (i,), fractions, alive, (s, e))
@@ -153,32 +174,38 @@ class Recorder:
                     self._put("value_zero", (i,), zero, alive, (s, e))
         if epoch in self.rec_epochs:
             i = self.rec_epochs.index(epoch)
-            for s, e, part in net.chunks(len(d.x_wide)):
+            for s, e, part in net.chunks(len(self.x_hidden) if self.classifies else len(d.x_wide)):
                 if self.layers:
                     _, pre = probes.forward(part, self.x_hidden)
                     self._put("hidden_pre", (i,), torch.stack([pre[l - 1] for l in self.layers], 1), alive, (s, e))
                     self._put("hidden", (i,), torch.stack([part.activate(pre[l - 1]) for l in self.layers], 1),
                               alive, (s, e))
-                self._put("pred", (i,), probes.forward(part, d.x_wide, keep=False)[0][..., 0], alive, (s, e))
+                if not self.classifies:
+                    self._put("pred", (i,), probes.forward(part, d.x_wide, keep=False)[0][..., 0], alive, (s, e))
         return test
 
     def curves(self, epoch: int, loss: torch.Tensor, test_mse: torch.Tensor | None, alive) -> None:
         self._put("loss", (epoch - 1,), loss, alive)
         if test_mse is not None:
-            self._put("test_mse", (self.test_epochs.index(epoch),), test_mse, alive)
+            self._put(self.test_key, (self.test_epochs.index(epoch),), test_mse, alive)
 
     def diverged(self, models: torch.Tensor, epoch: int) -> None:
         self.out["diverged_epoch"][models.cpu().numpy()] = epoch
 
     def finish(self, net: StackedMLP, alive) -> Results:
         d = self.data
-        for key, x, y in (("final_train_mse", d.x, d.y), ("final_test_mse", d.x_test, d.y_test)):
-            mse = torch.cat([probes.per_model_mse(probes.forward(part, x, keep=False)[0], y)
-                             for _, _, part in net.chunks(len(x))])
-            self._put_final(key, mse, alive)
+        metric = "loss" if self.classifies else "mse"
+        for split, x, y in (("train", d.x, d.y), ("test", d.x_test, d.y_test)):
+            outs = [probes.forward(part, x, keep=False)[0] for _, _, part in net.chunks(len(x))]
+            self._put_final(f"final_{split}_{metric}", torch.cat([probes.per_model_loss(o, y, self.task)
+                                                                  for o in outs]), alive)
+            if self.classifies:
+                self._put_final(f"final_{split}_accuracy", torch.cat([probes.per_model_accuracy(o, y)
+                                                                      for o in outs]), alive)
         self._put_final("final_params", net.flat.detach(), alive)  # models.flatten order
-        docs = {k: {"units": u, "doc": doc} for k, (_, u, doc) in self.ARRAYS.items()}
-        return Results(self.out, {k: ("model",) + self.ARRAYS[k][0] for k in self.out},
+        table = {**self.ARRAYS, **self.CLASSIFICATION}
+        docs = {k: {"units": u, "doc": doc} for k, (_, u, doc) in table.items() if k in self.out}
+        return Results(self.out, {k: ("model",) + table[k][0] for k in self.out},
                        self.coords(), {"arrays": docs})
 
     def _put_final(self, key, value, alive):

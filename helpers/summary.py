@@ -7,7 +7,7 @@ import torch
 from . import activations, book, failure, findings, theory
 from .tables import Table, md_table
 
-CHAPTERS = ("seed", "gradients", "sparsity", "stability", "expressivity", "dynamics", "playground")
+CHAPTERS = ("seed", "gradients", "sparsity", "stability", "expressivity", "dynamics", "playground", "digits")
 
 
 def values() -> dict:
@@ -47,6 +47,11 @@ def cheat_sheet() -> Table:
                   "dies exactly", "Adam lr that converged", "smoothness; cost"], rows)
 
 
+def transfer() -> Table:
+    """Chapter 8's table: each sine-task finding tested on the digits by the same rule."""
+    return findings.chapter("digits")["comparison_table"]
+
+
 def markdown() -> str:
     """The four answers with their key numbers, and the cheat sheet, for report.md."""
     v = values()
@@ -74,4 +79,10 @@ def markdown() -> str:
         f"parameters, Adam fits sin(6x) with ReLU to test MSE {v['sin6_relu_1x700']} in one layer of 700 units and "
         f"{v['sin6_relu_8x17']} in eight of 17 within 500 epochs, although one layer of 700 units can represent it to "
         f"{v['interp_sin6_700']:.0e}.", "",
+        "### Does it transfer? (the digits, chapter 8)",
+        f"On scikit-learn's digits the mean field predicts the gradients at init within {v['digits_misfit_default']}x; "
+        f"ReLU ends with {v['digits_off_end_relu']} of its units off; after training layer 1 gets "
+        f"{v['digits_ratio500_relu']:g} times layer 10's gradient (sine task: {v['sine_ratio500_relu']:g}); ReLU "
+        f"classifies {v['digits_acc_default10_relu']:g}% of the test images, a linear softmax classifier "
+        f"{v['digits_linear']:g}%.", "", *md_table(transfer().header, transfer().rows), "",
         "### Cheat sheet", "", *md_table(sheet.header, sheet.rows), ""])

@@ -11,7 +11,9 @@ and backpropagation multiplies the squared gradient norm per layer by
 
 sigma_w^2 = fan_in Var(W) and sigma_b^2 = Var(b) of the init actually used. Layer 1 sees the
 input x itself: its pre-activation W_1 x + b_1 is not Gaussian, so its moments are averaged
-exactly over the input grid and the initial weight distribution instead.
+exactly over the input grid and the initial weight distribution instead. With many inputs (the 64
+pixels of a digit), h_1 = sum_i W_1i x_i + b_1 is, for one image x, a sum of 64 independent terms:
+close to N(0, Var(W_1) |x|^2 + Var(b_1)); layer 1's moments average that Gaussian over the images.
 """
 from __future__ import annotations
 
@@ -76,9 +78,12 @@ def mean_field(activation: str, depth: int = 10, width: int = 64, init: str = "t
                weight_scale: float = 1.0, x: np.ndarray | None = None, samples: int = 400) -> MeanField:
     """Run the mean-field recursion for the seed network. weight_scale multiplies every weight's
     standard deviation (sigma_w^2 scales by its square); x is the input set (default: the 200
-    training inputs)."""
+    training inputs; [N, d_in] for d_in > 1 inputs per example)."""
     act = activations.get(activation)
     x = np.linspace(-math.pi, math.pi, 200) if x is None else np.asarray(x, dtype=float)
+    if x.ndim == 2 and x.shape[1] > 1:
+        return _mean_field_images(act, depth, width, init, weight_scale, x)
+    x = x.ravel()
     vw1, vb1 = weight_variance(init, 1, width)
     vw, vb = weight_variance(init, width, width)
     vw1, vw = vw1 * weight_scale ** 2, vw * weight_scale ** 2
@@ -101,6 +106,26 @@ def mean_field(activation: str, depth: int = 10, width: int = 64, init: str = "t
         qs.append(q)
         a2s.append(gauss_mean(lambda h: act.fn(h) ** 2, q))
         gains.append(math.sqrt(s2 * gauss_mean(lambda h: act.derivative(h) ** 2, q)))
+    return MeanField(np.array(qs), np.array(a2s), np.array(gains))
+
+
+def _mean_field_images(act, depth: int, width: int, init: str, weight_scale: float, x: np.ndarray) -> MeanField:
+    """mean_field for inputs x [N, d_in]: layer 1 per image ~ N(0, Var(W_1) |x|^2 + Var(b_1)), averaged over images."""
+    vw1, vb1 = weight_variance(init, x.shape[1], width)
+    vw, vb = weight_variance(init, width, width)
+    s2 = width * vw * weight_scale ** 2
+    q1 = vw1 * weight_scale ** 2 * (x ** 2).sum(1) + vb1            # [N]: one Gaussian per image
+
+    def per_image(f) -> float:  # E over images of E[f(h)], h ~ N(0, q1(image)): 100 images per evaluation
+        z = torch.from_numpy(_Z)
+        return float(sum((f(torch.from_numpy(np.sqrt(q))[:, None] * z).numpy() @ _W).sum()
+                         for q in np.array_split(q1, max(1, len(q1) // 100))) / len(q1))
+    qs, a2s = [float(q1.mean())], [per_image(lambda h: act.fn(h) ** 2)]
+    gains = [math.sqrt(s2 * per_image(lambda h: act.derivative(h) ** 2))]
+    for _ in range(depth - 1):
+        qs.append(s2 * a2s[-1] + vb)
+        a2s.append(gauss_mean(lambda h: act.fn(h) ** 2, qs[-1]))
+        gains.append(math.sqrt(s2 * gauss_mean(lambda h: act.derivative(h) ** 2, qs[-1])))
     return MeanField(np.array(qs), np.array(a2s), np.array(gains))
 
 

@@ -38,3 +38,28 @@ def test_other_targets_and_bad_ones():
         make_dataset("square")
     with pytest.raises(ValueError, match="noise_std"):
         make_dataset(noise_std=-1)
+
+
+def test_digits_split_standardisation_and_targets():
+    from helpers.data import DIGITS_TRAIN, digits, from_description
+    d = digits()
+    assert (d.x.shape, d.y.shape, d.x_test.shape, d.y_test.shape) == ((DIGITS_TRAIN, 64), (DIGITS_TRAIN, 10),
+                                                                      (1797 - DIGITS_TRAIN, 64), (517, 10))
+    assert d.task == "classification" and (d.d_in, d.d_out) == (64, 10)
+    assert torch.equal(d.y.sum(1), torch.ones(DIGITS_TRAIN, dtype=torch.float64))        # one-hot
+    assert d.y.sum(0).min() >= 120 and d.y.sum(0).max() <= 135                            # stratified
+    varying = d.x.std(0) > 0
+    assert torch.allclose(d.x.mean(0), torch.zeros(64, dtype=torch.float64), atol=1e-12)
+    assert torch.allclose(d.x.std(0)[varying], torch.ones(int(varying.sum()), dtype=torch.float64))
+    assert torch.equal(from_description(d.describe()).x_test, d.x_test)                 # rebuilt the same
+    assert not torch.equal(digits(seed=1).x_test, d.x_test)
+    with pytest.raises(ValueError, match="n_train must be between"):
+        digits(5)
+
+
+def test_digits_landmarks():
+    from helpers.data import digits
+    marks = landmarks(digits())
+    assert marks["constant"] == pytest.approx(math.log(10), abs=0.01)   # near-uniform classes
+    assert 0.09 < marks["chance"] < 0.11
+    assert marks["linear_test_accuracy"] > 0.9 and marks["linear"] < 0.2

@@ -92,3 +92,17 @@ def test_sweep_layout_and_edge_init(sweep):
     assert np.allclose(sweep.sel("theory_h", case="kaiming", activation="relu", depth=5)[4], 1.0)
     assert sweep.sel("sigma_w2", case="edge", activation="tanh") == pytest.approx(1.0, rel=1e-6)
     assert sweep.sel("sigma_w2", case="edge", activation="relu") == pytest.approx(2.0, rel=1e-6)
+
+
+def test_mean_field_for_images_layer_one_and_he_relu():
+    """Many inputs per example (the digits): layer 1's variance is Var(W) |x|^2 + Var(b) averaged over the
+    images, against freshly drawn networks; He-initialised ReLU keeps the gradient exactly (ratio 1)."""
+    from helpers.data import digits
+    from helpers.models import init_params
+    x = digits().x
+    for init in ("torch_default", "kaiming"):
+        mf = theory.mean_field("tanh", 5, 64, init, x=x.numpy())
+        h1 = torch.stack([x @ init_params(s, 2, 64, init, torch.float64, d_in=64, d_out=10)[0][0]
+                          + init_params(s, 2, 64, init, torch.float64, d_in=64, d_out=10)[0][1] for s in range(40)])
+        assert float((h1 ** 2).mean()) == pytest.approx(mf.q[0], rel=0.05)
+    assert theory.mean_field("relu", 20, 64, "kaiming", x=x.numpy()).grad_h_ratio() == pytest.approx(1.0, rel=1e-9)

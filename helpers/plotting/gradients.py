@@ -16,9 +16,11 @@ CASE_MARKER = {"torch_default": "o", "xavier": "s", "kaiming": "^", "edge": "D",
 RATIO = r"$\|\partial L/\partial h_l\| \,/\, \|\partial L/\partial h_L\|$"
 
 
-def gain_profiles(sweep: Results, depth: int = 10, cases: tuple[str, ...] = ("torch_default", "kaiming")) -> plt.Figure:
+def gain_profiles(sweep: Results, depth: int = 10, cases: tuple[str, ...] = ("torch_default", "kaiming"),
+                  task: str = "") -> plt.Figure:
     """||dL/dh_l|| / ||dL/dh_L|| at initialisation per layer: measured (markers and line: geometric mean
-    over seeds, band: min..max) against the mean-field prediction (thin black), for each init in `cases`."""
+    over seeds, band: min..max) against the mean-field prediction (thin black), for each init in `cases`;
+    `task` prefixes the title (e.g. "Digits: ")."""
     use_style()
     names = sweep.coords["activation"]
     fig, axes = panels(len(names), 4, (3.0, 2.7), sharey=True)
@@ -38,7 +40,8 @@ def gain_profiles(sweep: Results, depth: int = 10, cases: tuple[str, ...] = ("to
                           label=f"{CASE_LABEL[c]}, measured") for c in cases]
     handles.append(plt.Line2D([], [], color="k", lw=0.9, ls=(0, (3, 2)), label="mean-field prediction"))
     fig.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    fig.suptitle(f"Backpropagated signal at initialisation, depth {depth}: measured (5 seeds) and predicted", y=1.0)
+    fig.suptitle(f"{task}Backpropagated signal at initialisation, depth {depth}: measured (5 seeds) and predicted",
+                 y=1.0)
     fig.tight_layout()
     return fig
 
