@@ -5,6 +5,8 @@ Step counts make the two tasks comparable: the sine task takes one full-batch Ad
 ten mini-batches of 128, so sine epoch e is digits epoch e / 10 (DIGITS_STEP_EPOCHS)."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 
@@ -94,7 +96,8 @@ def boundaries(sine: Results, dig: Results) -> Table:
     """Chapter 4's limits (the largest Adam learning rate at which most seeds converge, and the next one's
     ending) on the sine task and on the digits, side by side."""
     (a, _), (b, _) = stability.boundaries(sine), stability.boundaries(dig)
-    rows = [[ra[0], ra[1], ra[3], rb[1], rb[3]] for ra, rb in zip(a.rows, b.rows)]
+    rows = [[ra[0], ra[1], ra[3], rb[1] if rb[1] != "none" else "none converged", rb[3] if rb[1] != "none" else "-"]
+            for ra, rb in zip(a.rows, b.rows)]
     return Table(["activation", "sine: largest ok lr", "sine: next lr", "digits: largest ok lr", "digits: next lr"],
                  rows, "Where Adam stops converging (majority over 5 seeds), sine task and digits")
 
@@ -170,7 +173,18 @@ def findings() -> dict:
     f["dead_table"] = dead_by_layer(sweep)
     dead = sweep.sel("unit_states", activation="relu", unit_state="dead")[..., -1, :]     # [lr, seed, layer]
     f["digits_dead_l10_lr01"] = stats.rounded(dead[sweep.index("lr", 0.1), :, -1])
-    f["digits_dead_l1_max"] = float(np.nanmax(dead[..., 0]))
+    worst = float(np.nanmax(dead[..., 0]))
+    f["digits_l1_dead"] = (stats.Text("none of the five seeds' 64 first-layer units died at any rate") if worst == 0
+                           else stats.Text(f"at most {worst:.2f} of a first-layer's units died"))
+    big = [sweep.index("lr", lr) for lr in sweep.coords["lr"] if lr >= 0.1]
+    ident = sweep.sel("final_test_accuracy", activation="identity")[big]              # [lr, seed]: not masked
+    f["digits_identity_big_lr_acc"] = percent(ident)
+    with warnings.catch_warnings():                                       # every seed diverged: NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(failure.finite(sweep["final_test_accuracy"], sweep), -1)  # [act, lr]
+    a, i = np.unravel_index(np.nanargmax(mean), mean.shape)
+    f["digits_best_sweep_acc"] = percent(failure.finite(sweep["final_test_accuracy"], sweep)[a, i])
+    f["digits_best_sweep_name"], f["digits_best_sweep_lr"] = sweep.coords["activation"][a], sweep.coords["lr"][i]
     f["digits_l1_margin"] = round(first_layer_margin(data), 1)
     f["mode_table"] = Table(*failure.mode_table(sweep), "Digits: majority ending and its count over 5 seeds")
     f["boundary_table"] = boundaries(book.lr_sweep(), sweep)

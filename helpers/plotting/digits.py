@@ -45,13 +45,13 @@ def accuracy_curves(res: Results, marks: dict[str, float]) -> plt.Figure:
                 band(ax, steps, 100 * acc[i, j, a].T, name)
             ax.axhline(100 * marks["linear_test_accuracy"], color="k", ls="--", lw=1)
             ax.axhline(100 * marks["chance"], color="0.5", ls=":", lw=1)
-            ax.set(title=f"{INIT_LABEL[init]}, depth {depth}", ylim=(0, 100))
+            ax.set(title=f"{INIT_LABEL[init]}, depth {depth}", ylim=(0, 102))
             if i == len(inits) - 1:
                 ax.set_xlabel("Adam steps (10 per epoch)")
             if j == 0:
                 ax.set_ylabel("test accuracy (%)")
-    axes[0, 0].text(steps[-1], 100 * marks["linear_test_accuracy"] - 6, "linear softmax classifier", ha="right",
-                    fontsize=8)
+    axes[0, 0].text(steps[-1], 100 * marks["linear_test_accuracy"] + 0.6, "linear softmax classifier", ha="right",
+                    va="bottom", fontsize=8)
     axes[0, 0].text(steps[-1], 100 * marks["chance"] + 2, "chance", ha="right", fontsize=8, color="0.4")
     legend_outside(fig, [axes[0, 0]])
     fig.tight_layout()
