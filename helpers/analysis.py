@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import Tensor
 
 from .models import StackedMLP
 from .probes import SATURATION_THRESHOLD, is_on, per_model_mse, pre_activations, relative_slope
+
+
+def layer_ratio(g):
+    """Layer 1 over the last layer of a per-layer log (last axis: layers 1..L); a network shallower than the
+    log's layer axis is NaN-padded there, and its own last layer is used."""
+    last = np.take_along_axis(g, (np.isfinite(g).sum(-1, keepdims=True) - 1).clip(0), -1)[..., 0]
+    return g[..., 0] / last
 
 
 def on_interval(act) -> tuple[float, float]:

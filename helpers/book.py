@@ -182,10 +182,10 @@ DIGITS_SWEEP = dict(epochs=50, batch_size=128, record_epochs=(0,), probe_layers=
 
 def _digits_lr(act: str) -> Results:
     """One activation on the digits at every learning rate of SWEEP_LRS (five seeds, depth 10, default init)."""
-    cfg = TrainConfig(**DIGITS_SWEEP)
+    cfg, data = TrainConfig(**DIGITS_SWEEP), digits()
     return cache.cached("digits_lr", dict(activation=act, seeds=SEEDS, lrs=SWEEP_LRS, train=asdict(cfg),
-                                          data=digits().describe()),
-                        lambda: grid([act], list(range(SEEDS)), digits(), cfg, lrs=list(SWEEP_LRS)))
+                                          data=data.describe()),
+                        lambda: grid([act], list(range(SEEDS)), data, cfg, lrs=list(SWEEP_LRS)))
 
 
 _data = make_dataset

@@ -1,6 +1,7 @@
 """Chapter 8's comparison: verdicts from each task's facts, and the digits runs laid out like the sine runs."""
 import numpy as np
 
+from helpers.analysis import layer_ratio
 from helpers.findings import transfer
 from helpers.store import Results
 
@@ -30,4 +31,4 @@ def test_view_drops_init_and_depth_and_cuts_the_padded_layers():
     v = transfer.view(res, "kaiming", 10)
     assert v.dims["grad_h"] == ("activation", "layer") and v["grad_h"].shape == (3, 10)
     assert np.isfinite(v["grad_h"]).all() and v.coords["layer"] == list(range(1, 11))
-    np.testing.assert_array_equal(transfer.ratio(g[1, 0]), g[1, 0, :, 0] / g[1, 0, :, 9])   # last finite layer
+    np.testing.assert_array_equal(layer_ratio(g[1, 0]), g[1, 0, :, 0] / g[1, 0, :, 9])   # last finite layer

@@ -11,11 +11,13 @@ import numpy as np
 import torch
 
 from .. import book, failure, stats, theory
+from ..analysis import layer_ratio
 from ..data import digits, landmarks
 from ..store import Results
 from ..tables import Table, Tables
 from . import stability
-from .transfer import at_init, comparison, digits_task, facts, misfits, ratio, sine_task, view
+from .gradients import theory_misfits
+from .transfer import at_init, comparison, digits_task, facts, sine_task, view
 
 STEPS = (0, 100, 200, 500)                        # Adam steps at which gradients are compared
 SINE_EPOCH = dict(zip(STEPS, STEPS))              # one step per epoch
@@ -45,7 +47,7 @@ def theory_table(res: Results, depth: int) -> Table:
     for name in res.coords["activation"]:
         row = [name]
         for i in res.coords["init"]:
-            meas = ratio(view0.sel("grad_h", case=i, depth=depth, activation=name)[:, :depth])
+            meas = layer_ratio(view0.sel("grad_h", case=i, depth=depth, activation=name)[:, :depth])
             pred = view0.sel("theory_h", case=i, depth=depth, activation=name)[0]
             row += [stats.geo_spread(meas), f"{pred:.1e}"]
         rows.append(row)
@@ -61,7 +63,7 @@ def training_ratio_table(sine: Results, dig: Results) -> Table:
         row = [name]
         for s in STEPS:
             for res, epoch in ((sine, SINE_EPOCH[s]), (dig, DIGITS_EPOCH[s])):
-                r = ratio(res.sel("grad_h", activation=name, grad_epoch=epoch))
+                r = layer_ratio(res.sel("grad_h", activation=name, grad_epoch=epoch))
                 row.append(stats.geo_spread(np.where(failure.diverged(res)[a], np.nan, r)))
         rows.append(row)
     header = ["activation"] + [f"step {s}: {t}" for s in STEPS for t in ("sine", "digits")]
@@ -146,21 +148,21 @@ def findings() -> dict:
     f["digits_sq_norm"] = round(float((data.x ** 2).sum(1).mean()), 1)
     f["digits_q1_default"] = round(vw * f["digits_sq_norm"] + vb, 3)
     f["theory_table"] = Tables({d: theory_table(res, d) for d in res.coords["depth"]})
-    f["digits_misfit_default"] = round(max(misfits(at_init(res), "torch_default").values()), 1)
-    he = misfits(at_init(res), "kaiming", (20,))
+    f["digits_misfit_default"] = round(max(theory_misfits(at_init(res), "torch_default", (10, 20)).values()), 1)
+    he = theory_misfits(at_init(res), "kaiming", (20,))
     f["digits_misfit_he_gelu"], f["digits_misfit_he_silu"] = round(he["gelu"]), round(he["silu"])
     f["training_ratio_table"] = training_ratio_table(book.seed_run(), d10)
     for name in ("relu", "tanh", "sigmoid"):
         for task, res_, epoch in (("sine", book.seed_run(), 500), ("digits", d10, 50)):
-            g = ratio(res_.sel("grad_h", activation=name, grad_epoch=epoch))
+            g = layer_ratio(res_.sel("grad_h", activation=name, grad_epoch=epoch))
             f[f"{task}_ratio500_{name}"] = stats.Text(f"{stats.geo_rounded(g[np.isfinite(g)]):g}")
-    g = ratio(d10.sel("grad_h", activation="relu", grad_epoch=10))
+    g = layer_ratio(d10.sel("grad_h", activation="relu", grad_epoch=10))
     f["digits_ratio100_relu"] = stats.Text(f"{stats.geo_rounded(g):g}")
     acc100 = d10.sel("test_accuracy", activation="relu")[:, d10.coords["test_epoch"].index(10)]
     f["digits_acc_step100_relu"] = stats.rounded(100 * acc100)
-    relu = ratio(d10.sel("grad_h", activation="relu", grad_epoch=50))
+    relu = layer_ratio(d10.sel("grad_h", activation="relu", grad_epoch=50))
     f["digits_gain_relu"] = round(stats.geo_mean(relu[np.isfinite(relu)]) ** (1 / 9), 1)   # per layer, 9 layers apart
-    f["digits_sigmoid_d20"] = stats.geo_rounded(ratio(at_init(res).sel("grad_h", case="torch_default", depth=20,
+    f["digits_sigmoid_d20"] = stats.geo_rounded(layer_ratio(at_init(res).sel("grad_h", case="torch_default", depth=20,
                                                                        activation="sigmoid")))
     f["sine_off_init_relu"] = stats.rounded(book.seed_run().sel("unit_states", activation="relu",
                                                                 unit_state="off")[:, 0, :].mean(-1))

@@ -7,14 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import book, failure, stats
+from ..analysis import layer_ratio
 from ..store import Results
 from ..tables import Table
-
-
-def ratio(g: np.ndarray) -> np.ndarray:
-    """Layer 1 / last layer of ||dL/dh_l|| (last axis: layers, NaN-padded beyond the depth)."""
-    last = np.take_along_axis(g, (np.isfinite(g).sum(-1, keepdims=True) - 1).clip(0), -1)[..., 0]
-    return g[..., 0] / last
+from .gradients import theory_misfits
 
 
 def at_init(res: Results) -> Results:
@@ -42,20 +38,6 @@ def view(res: Results, init: str, depth: int) -> Results:
         arrays[k], dims[k] = a, tuple(d)
     coords = {**res.coords, "layer": list(range(1, depth + 1))}
     return Results(arrays, dims, coords, res.meta)
-
-
-def misfits(init: Results, case: str, depths=(10, 20)) -> dict[str, float]:
-    """Per activation, the largest factor between measured (geometric mean over seeds) and mean-field layer 1 /
-    layer L ratio at initialisation over the given depths; `init` has dims (case, depth, activation, ...)."""
-    out = {}
-    for name in init.coords["activation"]:
-        worst = 1.0
-        for d in depths:
-            meas = stats.geo_mean(ratio(init.sel("grad_h", case=case, depth=d, activation=name)[:, :d]))
-            pred = init.sel("theory_h", case=case, depth=d, activation=name)[0]
-            worst = max(worst, meas / pred, pred / meas)
-        out[name] = worst
-    return out
 
 
 @dataclass
@@ -89,7 +71,7 @@ def _most(flags, what: str = "activations", opposite=None) -> tuple[str, int]:
 
 def _geo_ratio(run: Results, epoch: int) -> np.ndarray:
     """Layer 1 / layer 10 of ||dL/dh_l|| per activation: geometric mean over the seeds that did not diverge."""
-    r = ratio(run["grad_h"][:, :, run.coords["grad_epoch"].index(epoch)])
+    r = layer_ratio(run["grad_h"][:, :, run.coords["grad_epoch"].index(epoch)])
     r = np.where(failure.diverged(run), np.nan, r)
     return np.array([stats.geo_mean(row[np.isfinite(row)]) for row in r])
 
@@ -102,7 +84,7 @@ def facts(t: Task) -> dict[str, tuple[str, int]]:
     """Per comparison row: (what the task printed, whether the row's statement holds on it)."""
     out = {}
     for case, key, limit in (("torch_default", "misfit_default", 2), ("kaiming", "misfit_he", 5)):
-        name, worst = max(misfits(t.init, case).items(), key=lambda kv: kv[1])
+        name, worst = max(theory_misfits(t.init, case, (10, 20)).items(), key=lambda kv: kv[1])
         named = f" (worst: {name})" if case == "kaiming" else ""     # default init: near-ties (ReLU, Leaky ReLU)
         out[key] = (f"within {worst:.2g}x{named}", TRUE if worst <= limit else FALSE)
     r0 = _geo_ratio(t.run, 0) < 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..analysis import layer_ratio
 from ..data import Dataset
 from ..failure import diverged, finite
 from ..store import Results
@@ -66,7 +67,7 @@ def ratio_over_training(sine: Results, dig: Results, steps=(0, 100, 200, 500)) -
     for ax, (task, res) in zip(axes, (("sine", sine), ("digits", dig))):
         idx = [res.coords["grad_epoch"].index(s // STEPS_PER_EPOCH[task]) for s in steps]
         g = res["grad_h"][:, :, idx, :]                              # [act, seed, step, layer]
-        r = np.where(diverged(res)[..., None], np.nan, g[..., 0] / g[..., -1])
+        r = np.where(diverged(res)[..., None], np.nan, layer_ratio(g))
         for a, name in enumerate(res.coords["activation"]):
             band(ax, steps, r[a].T, name, log=True, marker="o", ms=3)
         ax.axhline(1, color="k", lw=0.8)
