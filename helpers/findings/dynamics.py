@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from .. import book, stats
+from ..analysis import layer_ratio
 from ..tables import Table, Tables
 from . import chapter
 
@@ -26,7 +27,7 @@ def findings() -> dict:
                         for e in EPOCHS})
     for n in ("identity", "sigmoid"):                   # layer 1 / layer 10 after epoch 1
         g = res.sel("grad_h", activation=n, grad_epoch=1)
-        f[f"ep1_ratio_{n}"] = stats.geo_rounded(g[:, 0] / g[:, -1])
+        f[f"ep1_ratio_{n}"] = stats.geo_rounded(layer_ratio(g))
     seed = chapter("seed")
     for key in ("relu_escape", "sigmoid_escape", "active_l1_end_relu"):
         f[key] = seed[key]

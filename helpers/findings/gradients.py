@@ -187,8 +187,8 @@ def findings() -> dict:
     f["gelu_q50"], f["gelu_q1"] = float(f"{he.q[-1]:.1e}"), round(float(he.q[0]), 2)
     g = sweep.sel("grad_h", case="kaiming", activation="gelu", depth=50)
     f["gelu_he_d50_pred"] = float(f"{sweep.sel('theory_h', case='kaiming', activation='gelu', depth=50)[0]:.0e}")
-    f["gelu_he_d50_min"], f["gelu_he_d50_max"] = (float(f"{v:.0e}") for v in ((g[:, 0] / g[:, -1]).min(),
-                                                                              (g[:, 0] / g[:, -1]).max()))
+    r = layer_ratio(g)
+    f["gelu_he_d50_min"], f["gelu_he_d50_max"] = float(f"{r.min():.0e}"), float(f"{r.max():.0e}")
     w0 = res.sel("grad_w", activation="sigmoid", grad_epoch=0)
     f["ratio_w0_sigmoid"] = stats.geo_rounded(layer_ratio(w0))
     w1 = w0[:, 0]

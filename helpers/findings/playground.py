@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from .. import book, stats
+from ..analysis import layer_ratio
 from . import chapter
 
 
@@ -11,7 +12,7 @@ def findings() -> dict:
     sweep = book.init_sweep()
     f: dict = {}
     for depth in (20, 50):
-        g = sweep.sel("grad_h", case="torch_default", activation="sigmoid", depth=depth)[:, :depth]
-        f[f"sigmoid_d{depth}_orders"] = round(-math.log10(stats.geo_mean(g[:, 0] / g[:, -1])))
+        g = sweep.sel("grad_h", case="torch_default", activation="sigmoid", depth=depth)
+        f[f"sigmoid_d{depth}_orders"] = round(-math.log10(stats.geo_mean(layer_ratio(g))))
     f["depth_lr_max_20"] = chapter("stability")["depth_lr_max_20"]
     return f

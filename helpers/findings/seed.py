@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from .. import activations, book, failure, stats
+from ..analysis import layer_ratio
 from ..data import landmarks, make_dataset
 from ..tables import Table
 
@@ -52,7 +53,7 @@ def init_ratios(res) -> Table:
     """Layer 1 / layer 10 of both gradient magnitudes at initialisation (float64; no training)."""
     rows = []
     for name in res.coords["activation"]:
-        cells = [stats.geo_spread(g[:, 0] / g[:, -1]) for g in
+        cells = [stats.geo_spread(layer_ratio(g)) for g in
                  (res.sel(k, activation=name, grad_epoch=0) for k in ("grad_w", "grad_h"))]
         rows.append([name] + cells)
     return Table(["at init, layer 1 / layer 10", "mean |dL/dW_l|", "||dL/dh_l||"], rows,
@@ -110,7 +111,7 @@ def findings() -> dict:
     for name in res.coords["activation"]:
         for k, tag in (("grad_w", "w0"), ("grad_h", "h0")):
             g = res.sel(k, activation=name, grad_epoch=0)
-            f[f"ratio_{tag}_{name}"] = stats.geo_rounded(g[:, 0] / g[:, -1])
+            f[f"ratio_{tag}_{name}"] = stats.geo_rounded(layer_ratio(g))
     f["off_table"] = off_table(res)
     off, act = res.coords["unit_state"].index("off"), res.coords["unit_state"].index("active")
     for name in ("relu", "leaky_relu"):

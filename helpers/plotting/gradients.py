@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import Normalize
 
+from ..analysis import layer_ratio
 from ..stats import geo_mean
 from ..store import Results
 from .style import LANDMARK_STYLE, band, colour, label, layer_epoch_heatmap, legend_outside, panels, use_style
@@ -56,7 +57,7 @@ def depth_sweep(sweep: Results) -> plt.Figure:
     for ax, case in zip(axes, cases):
         for name in names:
             g = sweep.sel("grad_h", case=case, activation=name)                    # [depth, seed, layer]
-            ratio = np.stack([g[d, :, 0] / g[d, :, L - 1] for d, L in enumerate(depths)])
+            ratio = layer_ratio(g)                                                  # [depth, seed]
             band(ax, depths, ratio, name, log=True, ls="-", marker="o", ms=3)
             ax.plot(depths, sweep.sel("theory_h", case=case, activation=name)[:, 0], ls=":", color=colour(name), lw=1.2)
         ax.axhline(1, color="k", lw=0.8)
