@@ -16,6 +16,9 @@ LEAKY_SLOPE = 0.01  # PyTorch's default negative slope
 # BOOK_ACTIVATIONS adds the three the book also trains everywhere (tanh, ELU, SiLU).
 SEED_ACTIVATIONS = ("identity", "sigmoid", "relu", "leaky_relu", "gelu")
 BOOK_ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu")
+# The deep-stacks chapter adds SELU, built to keep mean 0 and variance 1 through depth (Klambauer et al. 2017).
+STACK_ACTIVATIONS = BOOK_ACTIVATIONS + ("selu",)
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772, 1.0507009873554805   # torch.selu's constants
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,14 @@ _REGISTRY = [
                lambda h, out: aten.elu.out(h, 1.0, 1.0, 1.0, out=out),
                lambda g, h, a, out: aten.elu_backward.grad_input(g, 1.0, 1.0, 1.0, False, h, grad_input=out),
                smoothness="continuous slope, kink in curvature at 0", cost="an exponential (x < 0)"),
+    Activation("selu", "SELU", "#7A4A1E", (0, (3, 1, 1, 1)),
+               r"\phi(x) = \lambda x \text{ if } x>0 \text{ else } \lambda\alpha (e^x - 1)",
+               nn.SELU, torch.selu,
+               lambda x: SELU_SCALE * torch.where(x > 0, torch.ones_like(x), SELU_ALPHA * torch.exp(x)),
+               lambda h, out: aten.elu.out(h, SELU_ALPHA, SELU_SCALE, 1.0, out=out),
+               lambda g, h, a, out: aten.elu_backward.grad_input(g, SELU_ALPHA, SELU_SCALE, 1.0, False, h,
+                                                                 grad_input=out),
+               smoothness="continuous value, slope jumps at 0 (1.05 to 1.76)", cost="an exponential (x < 0)"),
     Activation("gelu", "GELU", "#2E8B3A", "-", r"\phi(x) = x\,\Phi(x)",
                nn.GELU, F.gelu, lambda x: _normal_cdf(x) + x * _normal_pdf(x),
                lambda h, out: aten.gelu.out(h, out=out),

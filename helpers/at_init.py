@@ -12,23 +12,26 @@ from .data import Dataset
 from .models import StackedMLP
 from .probes import UNIT_STATES, layer_gradients, linear_pieces, readout_curvature, sharpness, unit_states
 
-# Init cases of the depth sweep: name -> (init, sigma_w^2 rule). "edge" is each activation's edge of
-# chaos at zero bias (theory.edge_sigma_w2); "edge x 2.25" is past it: the exploding side.
+# Init cases: name -> (init, sigma_w^2 rule). "edge" is each activation's edge of chaos at zero bias
+# (theory.edge_sigma_w2), Gaussian; "edge x 2.25" is past it: the exploding side; "orthogonal" is orthogonal
+# weights at the edge of chaos (Pennington et al. 2017). The depth sweep (chapter 2) uses SWEEP_CASES.
 INIT_CASES = {"torch_default": ("torch_default", None), "xavier": ("xavier", None), "kaiming": ("kaiming", None),
-              "edge": ("kaiming", 1.0), "edge x 2.25": ("kaiming", 2.25)}
+              "lecun": ("lecun", None), "edge": ("kaiming", 1.0), "edge x 2.25": ("kaiming", 2.25),
+              "orthogonal": ("orthogonal", 1.0)}
+SWEEP_CASES = ("torch_default", "xavier", "kaiming", "edge", "edge x 2.25")
 
 
 def case_scales(case: str, names: list[str]) -> list[float]:
-    """The weight multiplier of each activation under an init case (1 for the plain schemes; He
-    weights rescaled to sigma_w^2 = factor x the activation's edge of chaos otherwise)."""
+    """The weight multiplier of each activation under an init case (1 for the plain schemes; the
+    scheme's weights rescaled to sigma_w^2 = factor x the activation's edge of chaos otherwise)."""
     init, factor = INIT_CASES[case]
     if factor is None:
         return [1.0] * len(names)
-    return [math.sqrt(factor * theory.edge_sigma_w2(n) / 2.0) for n in names]
+    return [math.sqrt(factor * theory.edge_sigma_w2(n) / theory.sigma_w2(init)) for n in names]
 
 
 def init_sweep(activation_names: list[str], depths: list[int], seeds: list[int], data: Dataset,
-               cases: tuple[str, ...] = tuple(INIT_CASES), width: int = 64) -> store.Results:
+               cases: tuple[str, ...] = SWEEP_CASES, width: int = 64) -> store.Results:
     """Per-layer gradients at initialisation across depth and init.
 
     grad_h / grad_w [case, activation, depth, seed, layer]: ||dL/dh_l|| and mean |dL/dW_l| of the
@@ -143,3 +146,61 @@ def init_pieces(depths=(1, 2, 4, 8, 16), widths=(8, 16, 32, 64), seeds: int = 5,
                          {"init": list(inits), "depth": list(depths), "width": list(widths),
                           "seed": list(range(seeds))},
                          {"config": {"activation": name}, "versions": store.versions()})
+
+
+def _case_net(case: str, names: list[str], seeds: list[int], depth: int, width: int) -> StackedMLP:
+    """activation x seed networks (seed fastest) of one init case, in float64."""
+    scales = case_scales(case, names)
+    return StackedMLP.from_seeds([n for n in names for _ in seeds], list(seeds) * len(names), depth, width,
+                                 INIT_CASES[case][0], dtype=torch.float64,
+                                 weight_scale=[k for k in scales for _ in seeds])
+
+
+@torch.no_grad()
+def jacobian_spectra(names: list[str], cases: tuple[str, ...], depths: list[int], seeds: list[int],
+                     x: torch.Tensor, width: int = 64) -> store.Results:
+    """Singular values of the Jacobian J = dh_L/dh_1 = prod_{l=2..L} W_l^T diag(phi'(h_{l-1})) of freshly
+    initialised networks, at each input of x (the width x width map from the first hidden layer to the
+    last, as the seed network's input is one number): sv [case, depth, activation, seed, input, k],
+    largest first (Pennington et al. 2017)."""
+    sv = np.zeros((len(cases), len(depths), len(names), len(seeds), len(x), width))
+    for c, case in enumerate(cases):
+        for d, depth in enumerate(depths):
+            net = _case_net(case, names, seeds, depth, width)
+            _, pre = net(x.double(), keep=True)
+            J = torch.eye(width, dtype=torch.float64).expand(net.M, len(x), width, width)
+            for l in range(1, depth):
+                slope = torch.cat([act.derivative(pre[l - 1][s:e]) for act, s, e in net.runs])  # [M, N, width]
+                J = (net.weights[l].detach().transpose(1, 2)[:, None] * slope[:, :, None, :]) @ J
+            sv[c, d] = torch.linalg.svdvals(J).numpy().reshape(len(names), len(seeds), len(x), width)
+    return store.Results({"sv": sv}, {"sv": ("case", "depth", "activation", "seed", "input", "k")},
+                         {"case": list(cases), "depth": list(depths), "activation": list(names),
+                          "seed": list(seeds), "input": x[:, 0].tolist(), "k": list(range(1, width + 1))},
+                         {"config": {"width": width}, "versions": store.versions()})
+
+
+@torch.no_grad()
+def layer_moments(names: list[str], cases: tuple[str, ...], depth: int, seeds: list[int], x: torch.Tensor,
+                  width: int = 64) -> store.Results:
+    """Per hidden layer of freshly initialised networks, over the units of a layer at one input, then averaged
+    over the inputs x: mean_a, var_a [case, activation, seed, layer] (mean and variance of a_l = phi(h_l), the
+    quantities SELU keeps at 0 and 1), q [same]: the mean of h_l^2, and theory_q [case, activation, layer]:
+    the mean-field q_l (theory.mean_field) for the same init."""
+    shape = (len(cases), len(names), len(seeds), depth)
+    out = {k: np.zeros(shape) for k in ("mean_a", "var_a", "q")}
+    theory_q = np.zeros((len(cases), len(names), depth))
+    for c, case in enumerate(cases):
+        scales = case_scales(case, names)
+        net = _case_net(case, names, seeds, depth, width)
+        _, pre = net(x.double(), keep=True)
+        for l, h in enumerate(pre):
+            a = net.activate(h)
+            for key, v in (("mean_a", a.mean(2)), ("var_a", a.var(2, unbiased=False)), ("q", (h * h).mean(2))):
+                out[key][c, :, :, l] = v.mean(1).numpy().reshape(len(names), len(seeds))
+        for a, (name, k) in enumerate(zip(names, scales)):
+            theory_q[c, a] = theory.mean_field(name, depth, width, INIT_CASES[case][0], k).q
+    dims = ("case", "activation", "seed", "layer")
+    return store.Results({**out, "theory_q": theory_q}, {**{k: dims for k in out}, "theory_q": dims[:2] + ("layer",)},
+                         {"case": list(cases), "activation": list(names), "seed": list(seeds),
+                          "layer": list(range(1, depth + 1))},
+                         {"config": {"width": width, "depth": depth}, "versions": store.versions()})

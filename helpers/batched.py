@@ -24,11 +24,13 @@ from .store import Results
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One model of a batch: its activation, its seed (init and batch order) and learning rate."""
+    """One model of a batch: its activation, its seed (init and batch order), learning rate and the
+    multiplier of its initial weights (sigma_w^2 scales by its square)."""
 
     activation: str
     seed: int
     lr: float | None = None  # None: the TrainConfig's lr
+    weight_scale: float = 1.0
 
 
 # Models go through a step in chunks whose activations fit in a core's cache: at this size the batched
@@ -176,7 +178,7 @@ def train_batched(specs: list[ModelSpec], data: Dataset, cfg: TrainConfig, depth
     d = data.to(dev, cfg.torch_dtype)
     seeds = [s.seed for s in specs]
     net = StackedMLP.from_seeds([s.activation for s in specs], seeds, depth, width, init, dev, cfg.torch_dtype,
-                                d_in=d.d_in, d_out=d.d_out)
+                                weight_scale=[s.weight_scale for s in specs], d_in=d.d_in, d_out=d.d_out)
     opt = FlatOptimizer(net, [cfg.lr if s.lr is None else s.lr for s in specs], cfg)
     sampler = BatchSampler(seeds, len(d.x), cfg.batch_size)
     full = sampler.full_batch  # then the step's own backward is the full-batch gradient probe

@@ -28,7 +28,7 @@ ENV = "HELPERS_CACHE_DIR"
 PACKAGE = Path(__file__).resolve().parent
 # Modules that only some runs use: hashed into the key of the runs that name them (cached(modules=...)),
 # so a change to the theory recomputes the measurements at initialisation, not every training run.
-OPTIONAL = {"theory.py", "at_init.py"}
+OPTIONAL = {"theory.py", "at_init.py", "blocks.py"}
 # Modules that never feed a cached computation (they read, analyse or present results), and book.py, whose
 # run definitions put every parameter that changes a run into that run's key: editing them recomputes
 # nothing (or only the runs whose keys changed). tests/test_cache.py checks that no computing module

@@ -6,6 +6,9 @@ Init schemes (every Linear layer, the readout included):
   Var(W) = 1/(3 fan_in), i.e. sigma_w^2 = fan_in Var(W) = 1/3. This is *not* He init (sigma_w^2 = 2).
 - ``xavier``: Glorot normal, Var(W) = 2/(fan_in + fan_out), b = 0 (Glorot & Bengio 2010).
 - ``kaiming``: He normal, Var(W) = 2/fan_in, b = 0 (He et al. 2015), critical for ReLU.
+- ``lecun``: LeCun normal, Var(W) = 1/fan_in, b = 0 (LeCun et al. 1998), SELU's init.
+- ``orthogonal``: a random (semi-)orthogonal W times sqrt(max(1, fan_out/fan_in)), b = 0 (Saxe et al.
+  2014): every singular value of a square layer is 1, and every layer has LeCun's Var(W) = 1/fan_in.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from torch import Tensor, nn
 
 from . import activations
 
-INITS = ("torch_default", "xavier", "kaiming")
+INITS = ("torch_default", "xavier", "kaiming", "lecun", "orthogonal")
 
 
 def check_shape(depth: int, width: int) -> None:
@@ -60,8 +63,13 @@ def init_params(seed: int, depth: int, width: int, init: str = "torch_default",
             bound = 1 / math.sqrt(fan_in)
             w = torch.empty(fan_out, fan_in).uniform_(-bound, bound, generator=gen)  # nn.Linear's [out, in]
             b = torch.empty(fan_out).uniform_(-bound, bound, generator=gen)
+        elif init == "orthogonal":
+            g = torch.empty(max(fan_in, fan_out), min(fan_in, fan_out), dtype=torch.float64).normal_(generator=gen)
+            q, r = torch.linalg.qr(g)
+            q = q * torch.sign(torch.diagonal(r))     # Haar-distributed (Mezzadri 2007), as nn.init.orthogonal_
+            w = (q if fan_out >= fan_in else q.T) * math.sqrt(max(1.0, fan_out / fan_in))
         else:
-            var = 2 / (fan_in + fan_out) if init == "xavier" else 2 / fan_in
+            var = {"xavier": 2 / (fan_in + fan_out), "kaiming": 2 / fan_in, "lecun": 1 / fan_in}[init]
             w = torch.empty(fan_out, fan_in, dtype=torch.float64).normal_(0, math.sqrt(var), generator=gen)
         params.append(((weight_scale * w.double()).T.contiguous().to(dtype), b.to(dtype)))
     return params

@@ -19,8 +19,10 @@ from .models import check_init, check_shape
 
 def grid(activation_names: list[str], seeds: list[int], data: Dataset, cfg: TrainConfig,
          lrs: list[float] | None = None, depth: int = 10, width: int = 64,
-         init: str = "torch_default", device: str = "auto", progress: bool = False) -> store.Results:
-    """Train activation x (lr x) seed models at once; dims ("activation", ["lr",] "seed", ...)."""
+         init: str = "torch_default", device: str = "auto", progress: bool = False,
+         weight_scale: dict[str, float] | None = None) -> store.Results:
+    """Train activation x (lr x) seed models at once; dims ("activation", ["lr",] "seed", ...).
+    weight_scale: activation -> multiplier of its initial weights (e.g. to its critical sigma_w^2)."""
     names = [activations.get(a).name for a in activation_names]
     check_shape(depth, width)
     check_init(init)
@@ -29,12 +31,16 @@ def grid(activation_names: list[str], seeds: list[int], data: Dataset, cfg: Trai
     axes = {"activation": names, "lr": [float(lr) for lr in lrs] if lrs else [cfg.lr], "seed": list(seeds)}
     for lr in axes["lr"]:
         replace(cfg, lr=lr)  # validates each learning rate with TrainConfig's own message
-    specs = [ModelSpec(a, s, lr) for a in names for lr in axes["lr"] for s in axes["seed"]]
+    scale = {activations.get(a).name: float(k) for a, k in (weight_scale or {}).items()}
+    specs = [ModelSpec(a, s, lr, scale.get(a, 1.0)) for a in names for lr in axes["lr"] for s in axes["seed"]]
     res = train_batched(specs, data, cfg, depth, width, init, device, progress=progress)
     if not lrs:
         axes.pop("lr")
-    return unstack(res, axes, dict(data=data.describe(), depth=depth, width=width, init=init,
-                                   train=asdict(cfg), landmarks=landmarks(data)))
+    config = dict(data=data.describe(), depth=depth, width=width, init=init, train=asdict(cfg),
+                  landmarks=landmarks(data))
+    if scale:
+        config["weight_scale"] = scale
+    return unstack(res, axes, config)
 
 
 def unstack(res: store.Results, axes: dict[str, list], config: dict) -> store.Results:

@@ -45,7 +45,9 @@ def weight_variance(init: str, fan_in: int, fan_out: int) -> tuple[float, float]
     if init == "torch_default":
         v = 1.0 / (3 * fan_in)  # U(+-1/sqrt(fan_in)) for W and b
         return v, v
-    return (2.0 / (fan_in + fan_out) if init == "xavier" else 2.0 / fan_in), 0.0
+    if init == "xavier":
+        return 2.0 / (fan_in + fan_out), 0.0
+    return (2.0 / fan_in if init == "kaiming" else 1.0 / fan_in), 0.0   # lecun; orthogonal's second moment
 
 
 def sigma_w2(init: str, width: int = 64) -> float:

@@ -7,7 +7,14 @@ from helpers.activations import ACTIVATIONS, SEED_ACTIVATIONS
 
 def test_seed_five_are_registered():
     assert set(SEED_ACTIVATIONS) <= set(ACTIVATIONS)
-    assert set(ACTIVATIONS) == {"identity", "sigmoid", "tanh", "relu", "leaky_relu", "gelu", "elu", "silu"}
+    assert set(ACTIVATIONS) == {"identity", "sigmoid", "tanh", "relu", "leaky_relu", "gelu", "elu", "silu", "selu"}
+
+
+def test_selu_keeps_mean_zero_and_variance_one_of_a_unit_gaussian():
+    """SELU's constants are chosen so that h ~ N(0, 1) gives E[phi(h)] = 0 and E[phi(h)^2] = 1."""
+    from helpers import theory
+    assert theory.gauss_mean(activations.get("selu").fn, 1.0) == pytest.approx(0.0, abs=1e-6)
+    assert theory.gauss_mean(lambda h: activations.get("selu").fn(h) ** 2, 1.0) == pytest.approx(1.0, abs=1e-6)
 
 
 def test_unknown_name_lists_the_choices():

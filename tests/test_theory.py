@@ -22,8 +22,10 @@ def test_sigma_w2_of_each_init():
     assert theory.sigma_w2("torch_default") == pytest.approx(1 / 3)
     assert theory.sigma_w2("xavier") == pytest.approx(1.0)
     assert theory.sigma_w2("kaiming") == pytest.approx(2.0)
+    assert theory.sigma_w2("lecun") == pytest.approx(1.0)
+    assert theory.sigma_w2("orthogonal") == pytest.approx(1.0)
     with pytest.raises(ValueError, match="valid choices"):
-        theory.sigma_w2("lecun")
+        theory.sigma_w2("glorot_uniform")
 
 
 def test_critical_points_against_closed_forms():
