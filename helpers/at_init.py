@@ -3,6 +3,7 @@ unit states, curvature, dead-at-birth probabilities and linear pieces. Everythin
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -21,13 +22,18 @@ INIT_CASES = {"torch_default": ("torch_default", None), "xavier": ("xavier", Non
 SWEEP_CASES = ("torch_default", "xavier", "kaiming", "edge", "edge x 2.25")
 
 
+@lru_cache(maxsize=None)
+def _edge(name: str) -> float:
+    return theory.edge_sigma_w2(name)   # seconds for GELU, SiLU and sigmoid: found once per process
+
+
 def case_scales(case: str, names: list[str]) -> list[float]:
     """The weight multiplier of each activation under an init case (1 for the plain schemes; the
     scheme's weights rescaled to sigma_w^2 = factor x the activation's edge of chaos otherwise)."""
     init, factor = INIT_CASES[case]
     if factor is None:
         return [1.0] * len(names)
-    return [math.sqrt(factor * theory.edge_sigma_w2(n) / theory.sigma_w2(init)) for n in names]
+    return [math.sqrt(factor * _edge(n) / theory.sigma_w2(init)) for n in names]
 
 
 def init_sweep(activation_names: list[str], depths: list[int], seeds: list[int], data: Dataset,
@@ -162,8 +168,10 @@ def jacobian_spectra(names: list[str], cases: tuple[str, ...], depths: list[int]
     """Singular values of the Jacobian J = dh_L/dh_1 = prod_{l=2..L} W_l^T diag(phi'(h_{l-1})) of freshly
     initialised networks, at each input of x (the width x width map from the first hidden layer to the
     last, as the seed network's input is one number): sv [case, depth, activation, seed, input, k],
-    largest first (Pennington et al. 2017)."""
+    largest first (Pennington et al. 2017); theory_msv [case, depth, activation]: the mean-field mean of
+    sigma^2, the product of the layers' chi_l = sigma_w^2 E[phi'(h_l)^2] over l = 1..L-1."""
     sv = np.zeros((len(cases), len(depths), len(names), len(seeds), len(x), width))
+    msv = np.zeros((len(cases), len(depths), len(names)))
     for c, case in enumerate(cases):
         for d, depth in enumerate(depths):
             net = _case_net(case, names, seeds, depth, width)
@@ -173,7 +181,12 @@ def jacobian_spectra(names: list[str], cases: tuple[str, ...], depths: list[int]
                 slope = torch.cat([act.derivative(pre[l - 1][s:e]) for act, s, e in net.runs])  # [M, N, width]
                 J = (net.weights[l].detach().transpose(1, 2)[:, None] * slope[:, :, None, :]) @ J
             sv[c, d] = torch.linalg.svdvals(J).numpy().reshape(len(names), len(seeds), len(x), width)
-    return store.Results({"sv": sv}, {"sv": ("case", "depth", "activation", "seed", "input", "k")},
+            for a, (name, k) in enumerate(zip(names, case_scales(case, names))):
+                gain = theory.mean_field(name, depth, width, INIT_CASES[case][0], k).gain
+                msv[c, d, a] = float(np.prod(gain[:-1] ** 2))
+    return store.Results({"sv": sv, "theory_msv": msv},
+                         {"sv": ("case", "depth", "activation", "seed", "input", "k"),
+                          "theory_msv": ("case", "depth", "activation")},
                          {"case": list(cases), "depth": list(depths), "activation": list(names),
                           "seed": list(seeds), "input": x[:, 0].tolist(), "k": list(range(1, width + 1))},
                          {"config": {"width": width}, "versions": store.versions()})

@@ -28,11 +28,9 @@ from torch import Tensor
 from . import activations, probes, store
 from .batched import FlatOptimizer
 from .config import TrainConfig
-from .data import Dataset
+from .data import Dataset, landmarks
 from .models import StackedMLP, check_init, check_shape
 
-# autograd accumulates the readout bias's gradient into a strided view of the gradient buffer, on purpose
-warnings.filterwarnings("ignore", message="grad and param do not obey the gradient layout contract")
 VARIANTS = ("plain", "layernorm", "batchnorm", "residual", "residual_layernorm")
 EPS = 1e-5
 
@@ -143,7 +141,9 @@ def train(variant: str, activation_names: list[str], seeds: list[int], data: Dat
             diverged[bad.numpy()] = min(epoch + 1, cfg.epochs)   # the engine's count: epoch e's loss is before step e
             alive &= ~bad
             opt.freeze(bad)
-        losses.masked_fill(~alive, 0.0).sum().backward()
+        with warnings.catch_warnings():   # gradients go into strided views of one buffer, on purpose
+            warnings.filterwarnings("ignore", message="grad and param do not obey the gradient layout contract")
+            losses.masked_fill(~alive, 0.0).sum().backward()
         logs["loss"][alive.numpy(), epoch] = losses.detach()[alive].numpy()
         if epoch in grad_epochs:
             g = torch.stack([u.grad.flatten(1).norm(dim=1) for u in us], 1)
@@ -171,5 +171,6 @@ def train(variant: str, activation_names: list[str], seeds: list[int], data: Dat
                           "state_epoch": list(state_epochs), "layer": list(range(1, depth + 1)),
                           "unit_state": list(probes.UNIT_STATES)},
                          {"config": dict(variant=variant, depth=depth, width=width, init=init, train=asdict(cfg),
-                                         weight_scale=weight_scale, data=data.describe()),
+                                         weight_scale=weight_scale, data=data.describe(),
+                                         landmarks=landmarks(data)),
                           "versions": store.versions()})

@@ -10,12 +10,12 @@ from typing import Callable
 
 import numpy as np
 
-from . import activations, at_init, cache, theory
+from . import activations, at_init, blocks, cache, theory
 from .config import TrainConfig
 from .data import digits, make_dataset
 from .models import check_init, check_shape
 from .runs import concat, grid, stacked
-from .shared_run import DEPTHS, SEEDS, SWEEP, Run, by_depth, one, per_activation
+from .shared_run import DEPTH_KEEP, DEPTHS, SEEDS, SWEEP, Run, by_depth, one, per_activation
 from .store import Results
 
 ACTS = list(activations.BOOK_ACTIVATIONS)
@@ -188,6 +188,59 @@ def _digits_lr(act: str) -> Results:
                         lambda: grid([act], list(range(SEEDS)), data, cfg, lrs=list(SWEEP_LRS)))
 
 
+# Chapter 9, deep stacks: the fixes trained on the seed task with chapter 4's settings (Adam 1e-3, 500 epochs, SWEEP's
+# logs, five seeds). PyTorch's default init is chapter 4's depth series (depth_by_activation; SELU's in selu_series),
+# so that no run is computed twice.
+STACK_ACTS = list(activations.STACK_ACTIVATIONS)
+STACK_CASES = ("lecun", "kaiming", "edge", "orthogonal")     # at_init.INIT_CASES: trained at STACK_DEPTHS
+STACK_DEPTHS = (10, 20)
+STACK_KEEP = tuple(k for k in DEPTH_KEEP if k != "pred")
+BLOCK_VARIANTS = blocks.VARIANTS[1:]                         # "plain" is the engine's network: chapter 4's runs
+BLOCK_SETTINGS = {"depth 20, lr 1e-3": (20, 1e-3), "depth 10, lr 0.1": (10, 0.1)}   # (depth, Adam lr)
+BLOCK_KEEP = ("loss", "final_train_mse", "final_test_mse", "diverged_epoch", "grad_h", "unit_states")
+
+
+def _stack_inits(act: str) -> Results:
+    """One activation trained from every STACK_CASES init at every STACK_DEPTHS depth: dims (case, depth, ...)."""
+    cfg, data = TrainConfig(**SWEEP), make_dataset()
+
+    def run():
+        def one_case(case):
+            init, scale = at_init.INIT_CASES[case][0], at_init.case_scales(case, [act])[0]
+            return stacked([grid([act], list(range(SEEDS)), data, cfg, depth=d, init=init, weight_scale={act: scale})
+                            for d in STACK_DEPTHS], "depth", list(STACK_DEPTHS), STACK_KEEP)
+        return stacked([one_case(c) for c in STACK_CASES], "case", list(STACK_CASES), STACK_KEEP)
+    return cache.cached("stack_inits", dict(activation=act, seeds=SEEDS, cases=STACK_CASES, depths=STACK_DEPTHS,
+                                            train=asdict(cfg), keep=STACK_KEEP), run, modules=AT_INIT)
+
+
+def _stack_blocks(act: str) -> Results:
+    """One activation with every BLOCK_VARIANTS variant (helpers.blocks, autograd) in every BLOCK_SETTINGS
+    setting, PyTorch's default init: dims (setting, variant, activation, seed, ...)."""
+    cfg, data = TrainConfig(**SWEEP), make_dataset()
+
+    def run():
+        def one_setting(depth, lr):
+            return stacked([blocks.train(v, [act], list(range(SEEDS)), data, replace(cfg, lr=lr), depth=depth)
+                            for v in BLOCK_VARIANTS], "variant", list(BLOCK_VARIANTS), BLOCK_KEEP)
+        return stacked([one_setting(*s) for s in BLOCK_SETTINGS.values()], "setting", list(BLOCK_SETTINGS), BLOCK_KEEP)
+    return cache.cached("stack_blocks", dict(activation=act, seeds=SEEDS, variants=BLOCK_VARIANTS,
+                                             settings=BLOCK_SETTINGS, train=asdict(cfg), keep=BLOCK_KEEP), run,
+                        modules=("blocks.py",))
+
+
+def _stack_at_init() -> Results:
+    """At initialisation, every STACK_ACTS activation under PyTorch's default init and every STACK_CASES case:
+    per-layer gradients (at_init.init_sweep) and Jacobian spectra at depths 20 and 50, layer moments at depth 50."""
+    data, seeds, cases = make_dataset(), list(range(SEEDS)), ("torch_default",) + STACK_CASES
+    parts = [at_init.init_sweep(STACK_ACTS, [20, 50], seeds, data, cases=cases),
+             at_init.jacobian_spectra(STACK_ACTS, cases, [20, 50], seeds, data.x[::20]),
+             at_init.layer_moments(STACK_ACTS, cases, 50, seeds, data.x)]
+    return Results({k: v for p in parts for k, v in p.arrays.items()}, {k: v for p in parts for k, v in p.dims.items()},
+                   {k: v for p in parts for k, v in p.coords.items()},
+                   {"config": {"cases": list(cases), "width": 64, "data": data.describe()}})
+
+
 _data = make_dataset
 RUNS: dict[str, Run] = {
     # chapter 1
@@ -229,6 +282,14 @@ RUNS: dict[str, Run] = {
     # chapter 8
     "digits": Run({a: partial(_digits, a) for a in ACTS}, lambda parts: concat(parts, "activation"), cost=40),
     "digits_lr": Run({a: partial(_digits_lr, a) for a in ACTS}, lambda parts: concat(parts, "activation"), cost=35),
+    # chapter 9
+    "stack_inits": Run({a: partial(_stack_inits, a) for a in STACK_ACTS}, lambda parts: concat(parts, "activation"),
+                       cost=len(STACK_CASES) * SEEDS * sum(STACK_DEPTHS) / 10 * 1.2),
+    "stack_blocks": Run({a: partial(_stack_blocks, a) for a in STACK_ACTS}, lambda parts: concat(parts, "activation"),
+                        cost=len(BLOCK_VARIANTS) * SEEDS * 1.6 * sum(d for d, _ in BLOCK_SETTINGS.values()) / 10),
+    "selu_series": by_depth("selu_series", ["selu"], [1e-3, 0.1], depths=STACK_DEPTHS),
+    "stack_at_init": one("stack_at_init", dict(acts=STACK_ACTS, cases=STACK_CASES, seeds=SEEDS), _stack_at_init,
+                         cost=10, modules=AT_INIT),
 }
 seed_run_task = Run({"all": seed_run}, cost=len(ACTS) * SEEDS * 1.5)
 
@@ -268,5 +329,9 @@ budget_grid = _named("budget_grid", "Chapter 5: ~2,100-parameter shapes x target
 spectral = _named("spectral", "Chapter 5: the seed setup on cos x + cos 3x / 2 + cos 5x / 4, logged every 5 epochs.")
 digits_run = _named("digits", "Chapter 8: the digits, every activation, depths 10 and 20, default and He init.")
 digits_lr = _named("digits_lr", "Chapter 8: the digits at half-decade Adam learning rates 1e-4..1, depth 10.")
+stack_inits = _named("stack_inits", "Chapter 9: LeCun, He, critical and orthogonal inits trained, depths 10 and 20.")
+stack_blocks = _named("stack_blocks", "Chapter 9: LayerNorm, BatchNorm, residual and pre-norm residual trained.")
+selu_series = _named("selu_series", "Chapter 9: SELU at PyTorch's default init, depths 10 and 20, Adam 1e-3 and 0.1.")
+stack_at_init = _named("stack_at_init", "Chapter 9: gradients, Jacobian spectra, layer moments at init, to depth 50.")
 tent = _named("tent", "Chapter 5: ReLU shapes trained on the 16-piece tent map, 2000 epochs.")
 init_pieces = _named("init_pieces", "Chapter 5: exact linear pieces of freshly initialised ReLU networks.")

@@ -42,6 +42,8 @@
     elu: [(h) => tf.elu(h), (h, a) => tf.where(h.greater(0), tf.onesLike(h), a.add(1))],
     gelu: [(h, c) => h.mul(c), (h, a, c) => c.add(h.mul(pdf(h))), cdf],
     silu: [(h, c) => h.mul(c), (h, a, c) => c.mul(h.mul(tf.sub(1, c)).add(1)), (h) => tf.sigmoid(h)],
+    // below 0, phi = scale alpha (e^h - 1), so phi' = scale alpha e^h = phi + scale alpha
+    selu: [(h) => tf.selu(h), (h, a) => tf.where(h.greater(0), tf.fill(h.shape, P.selu[1]), a.add(P.selu[0] * P.selu[1]))],
   };
 
   function check(s) {
@@ -73,7 +75,13 @@
         const bound = 1 / Math.sqrt(fi);
         return [tf.randomUniform([fi, fo], -bound, bound, "float32", k), tf.randomUniform([fo], -bound, bound, "float32", k + 1)];
       }
-      const std = Math.sqrt(s.init === "xavier" ? 2 / (fi + fo) : 2 / fi);
+      if (s.init === "orthogonal") {   // Q of a Gaussian's QR, its columns' signs fixed by R's diagonal (Haar)
+        const n = Math.min(fi, fo);
+        const [q, r] = tf.linalg.qr(tf.randomNormal([Math.max(fi, fo), n], 0, 1, "float32", k));
+        const w = q.mul(tf.sign(r.mul(tf.eye(n)).sum(0)));
+        return [(fi >= fo ? w : w.transpose()).mul(Math.sqrt(Math.max(1, fo / fi))), tf.zeros([fo])];
+      }
+      const std = Math.sqrt({ xavier: 2 / (fi + fo), kaiming: 2 / fi, lecun: 1 / fi }[s.init]);
       return [tf.randomNormal([fi, fo], 0, std, "float32", k), tf.zeros([fo])];
     });
   }

@@ -46,7 +46,7 @@ def payload() -> dict:
             "landmarks": marks, "loss_ylim": [10 ** math.floor(math.log10(marks["noise_floor"]) - 1),
                                               10 ** math.ceil(math.log10(EXPLODED * marks["constant"]) + 1)],
             "adam": [*ADAM_BETAS, TrainConfig().adam_eps], "exploded": EXPLODED,
-            "leaky_slope": activations.LEAKY_SLOPE,
+            "leaky_slope": activations.LEAKY_SLOPE, "selu": [activations.SELU_ALPHA, activations.SELU_SCALE],
             "activations": {n: a.label for n, a in activations.ACTIVATIONS.items()},
             "colours": {n: colour(n) for n in activations.ACTIVATIONS},
             "on_interval": {n: [finite(v) for v in on_interval(n)] for n in activations.ACTIVATIONS},

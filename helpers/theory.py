@@ -85,22 +85,9 @@ def mean_field(activation: str, depth: int = 10, width: int = 64, init: str = "t
     x = np.linspace(-math.pi, math.pi, 200) if x is None else np.asarray(x, dtype=float)
     if x.ndim == 2 and x.shape[1] > 1:
         return _mean_field_images(act, depth, width, init, weight_scale, x)
-    x = x.ravel()
-    vw1, vb1 = weight_variance(init, 1, width)
     vw, vb = weight_variance(init, width, width)
-    vw1, vw = vw1 * weight_scale ** 2, vw * weight_scale ** 2
-    s2 = width * vw
-    # layer 1: h = w x + b with w, b from the init distribution and x from the input set, exactly
-    u = (np.arange(samples) + 0.5) / samples
-    if init == "torch_default":  # w, b ~ U(+-sqrt(3 v)): a grid over the square
-        w = (2 * u - 1) * math.sqrt(3 * vw1)
-        b = (2 * u - 1) * math.sqrt(3 * vb1)
-        h1 = (w[:, None, None] * x[None, None, :] + b[None, :, None]).ravel()
-    else:  # w ~ N(0, vw1), b = 0: normal quantiles
-        from statistics import NormalDist
-        w = np.array([NormalDist(0, math.sqrt(vw1)).inv_cdf(p) for p in u])
-        h1 = (w[:, None] * x[None, :]).ravel()
-    h1 = torch.from_numpy(h1)
+    s2 = width * vw * weight_scale ** 2
+    h1 = _first_layer(x.ravel(), width, init, weight_scale, samples)
     qs, a2s, gains = [float((h1 ** 2).mean())], [float((act.fn(h1) ** 2).mean())], []
     gains.append(math.sqrt(s2 * float((act.derivative(h1) ** 2).mean())))
     for _ in range(depth - 1):
@@ -109,6 +96,21 @@ def mean_field(activation: str, depth: int = 10, width: int = 64, init: str = "t
         a2s.append(gauss_mean(lambda h: act.fn(h) ** 2, q))
         gains.append(math.sqrt(s2 * gauss_mean(lambda h: act.derivative(h) ** 2, q)))
     return MeanField(np.array(qs), np.array(a2s), np.array(gains))
+
+
+def _first_layer(x: np.ndarray, width: int, init: str, weight_scale: float = 1.0, samples: int = 400) -> torch.Tensor:
+    """Layer 1's pre-activations h = w x + b over the init distribution of (w, b) and the inputs x, exactly
+    (quadrature over the distribution): the values every mean-field recursion here starts from."""
+    vw1, vb1 = weight_variance(init, 1, width)
+    vw1 = vw1 * weight_scale ** 2
+    u = (np.arange(samples) + 0.5) / samples
+    if init == "torch_default":  # w, b ~ U(+-sqrt(3 v)): a grid over the square
+        w = (2 * u - 1) * math.sqrt(3 * vw1)
+        b = (2 * u - 1) * math.sqrt(3 * vb1)
+        return torch.from_numpy((w[:, None, None] * x[None, None, :] + b[None, :, None]).ravel())
+    from statistics import NormalDist  # w ~ N(0, vw1), b = 0: normal quantiles
+    w = np.array([NormalDist(0, math.sqrt(vw1)).inv_cdf(p) for p in u])
+    return torch.from_numpy((w[:, None] * x[None, :]).ravel())
 
 
 def _mean_field_images(act, depth: int, width: int, init: str, weight_scale: float, x: np.ndarray) -> MeanField:
@@ -129,6 +131,32 @@ def _mean_field_images(act, depth: int, width: int, init: str, weight_scale: flo
         a2s.append(gauss_mean(lambda h: act.fn(h) ** 2, qs[-1]))
         gains.append(math.sqrt(s2 * gauss_mean(lambda h: act.derivative(h) ** 2, qs[-1])))
     return MeanField(np.array(qs), np.array(a2s), np.array(gains))
+
+
+def residual_profile(activation: str, depth: int, width: int = 64, init: str = "torch_default") -> np.ndarray:
+    """Mean-field ||dL/du_l|| / ||dL/du_L||, l = 1..L, at init, for the residual MLP of helpers.blocks
+    (a_1 = phi(u_1), a_l = a_{l-1} + phi(u_l) with u_l = W_l a_{l-1} + b_l for l >= 2).
+
+    Forward: u_l ~ N(0, sigma_w^2 v_{l-1} + sigma_b^2), where the stream's mean m and second moment v grow by
+    m_l = m_{l-1} + E[phi(u_l)], v_l = v_{l-1} + 2 m_{l-1} E[phi(u_l)] + E[phi(u_l)^2] (u_l is independent of
+    the unit's own a_{l-1} to leading order in 1/width). Backward: each block adds a path to the identity's,
+    ||dL/da_{l-1}||^2 = (1 + chi_l) ||dL/da_l||^2 with chi_l = sigma_w^2 E[phi'(u_l)^2] > 0: the gradient can
+    only grow toward the input, never vanish; and ||dL/du_l||^2 = E[phi'(u_l)^2] ||dL/da_l||^2."""
+    act = activations.get(activation)
+    vw, vb = weight_variance(init, width, width)
+    s2 = width * vw
+    h1 = _first_layer(np.linspace(-math.pi, math.pi, 200), width, init)
+    m, v = float(act.fn(h1).mean()), float((act.fn(h1) ** 2).mean())
+    slope2, chis = [float((act.derivative(h1) ** 2).mean())], [0.0]
+    for _ in range(depth - 1):
+        q = s2 * v + vb
+        mu = gauss_mean(act.fn, q)
+        m, v = m + mu, v + 2 * m * mu + gauss_mean(lambda h: act.fn(h) ** 2, q)
+        slope2.append(gauss_mean(lambda h: act.derivative(h) ** 2, q))
+        chis.append(s2 * slope2[-1])
+    # ||dL/da_l||^2 relative to layer L: the product of (1 + chi_k) over the blocks above l
+    above = np.concatenate([np.cumprod((1 + np.array(chis[1:]))[::-1])[::-1], [1.0]])
+    return np.sqrt(np.array(slope2) / slope2[-1] * above)
 
 
 # ---- the fixed point and criticality (Poole et al. 2016, Schoenholz et al. 2017) -------------------

@@ -97,7 +97,7 @@ def test_forward_gradients_and_adam_match_torch(page, name):
     assert np.allclose(got["losses"], losses, rtol=1e-4), (got["losses"], losses)   # after Adam steps 1-4
 
 
-@pytest.mark.parametrize("init", ["torch_default", "xavier", "kaiming"])
+@pytest.mark.parametrize("init", ["torch_default", "xavier", "kaiming", "lecun", "orthogonal"])
 def test_initial_weights_follow_the_books_distributions(page, init):
     depth, width = 3, 64
     draw = "([s, seed]) => abTrainer.initial(s, seed)"
@@ -112,8 +112,12 @@ def test_initial_weights_follow_the_books_distributions(page, init):
             assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
             if w.size >= 64:
                 assert np.abs(w).max() > 0.9 * bound and abs(w.std() - bound / math.sqrt(3)) < 0.15 * bound
+        elif init == "orthogonal":                                    # orthonormal rows or columns, x sqrt(fo/fi)
+            assert not b.any()
+            s = np.linalg.svd(w, compute_uv=False) / math.sqrt(max(1, fan_out / fan_in))
+            assert np.allclose(s, 1, atol=1e-4), (l, s.min(), s.max())
         else:                                                         # N(0, var), biases 0
-            std = math.sqrt(2 / (fan_in + fan_out) if init == "xavier" else 2 / fan_in)
+            std = math.sqrt({"xavier": 2 / (fan_in + fan_out), "kaiming": 2 / fan_in, "lecun": 1 / fan_in}[init])
             assert not b.any()
             if w.size >= 64:
                 assert abs(w.std() / std - 1) < 0.2, (l, w.std(), std)

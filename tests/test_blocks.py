@@ -1,0 +1,105 @@
+"""Chapter 9's machinery against references: the autograd variants (helpers.blocks) against the batched
+engine and torch.nn's LayerNorm/BatchNorm, the Jacobian spectra against autograd's Jacobian, the residual
+and SELU theory against drawn networks, and the new inits' defining properties."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch.nn import functional as F
+
+from helpers import at_init, blocks, theory
+from helpers.config import TrainConfig
+from helpers.models import StackedMLP, init_params
+from helpers.runs import grid
+
+SHORT = TrainConfig(epochs=30, probe_layers=(), record_epochs=(0,), states_every=30, grad_every=None, test_every=30,
+                    grad_epochs=(0, 10))
+
+
+def test_plain_variant_trains_exactly_like_the_engine(data):
+    acts = ["relu", "tanh", "selu", "gelu"]
+    eng = grid(acts, [0, 1], data, SHORT, depth=5, init="kaiming")
+    var = blocks.train("plain", acts, [0, 1], data, SHORT, depth=5, init="kaiming")
+    for k in ("loss", "final_train_mse", "final_test_mse", "diverged_epoch"):
+        np.testing.assert_allclose(var[k], eng[k], rtol=1e-12, err_msg=k)
+    np.testing.assert_allclose(var["grad_h"], eng["grad_h"], rtol=1e-11)
+    np.testing.assert_array_equal(var["unit_states"], eng["unit_states"])
+
+
+def test_norm_layers_equal_torch_nn(data):
+    mlp = StackedMLP.from_seeds(["relu"] * 2, [0, 1], 3, 16, dtype=torch.float64)
+    x = data.x.double()
+    for variant, ref in (("layernorm", lambda h: F.layer_norm(h, h.shape[-1:], eps=blocks.EPS)),
+                         ("batchnorm", lambda h: F.batch_norm(h, None, None, training=True, eps=blocks.EPS))):
+        net = blocks.BlockStack(variant, mlp)
+        _, us = net.forward(x)
+        a = x
+        for l in range(3):
+            w, b = (t.detach()[0] for t in (net.net.weights[l], net.net.biases[l]))
+            u = ref(a @ w + b)
+            torch.testing.assert_close(us[l][0], u, rtol=1e-12, atol=1e-12)
+            a = F.relu(u)
+
+
+def test_batchnorm_evaluates_with_the_training_inputs_statistics(data):
+    net = blocks.BlockStack("batchnorm", StackedMLP.from_seeds(["tanh"], [0], 3, 16, dtype=torch.float64))
+    x = data.x.double()
+    same = net.forward(x, ref=x)[0]
+    torch.testing.assert_close(same, net.forward(x)[0])
+    one = net.forward(x[:1], ref=x)[0]                     # a single input is not normalised by itself
+    torch.testing.assert_close(one, same[:, :1])
+
+
+def test_unknown_variant_names_the_choices(data):
+    with pytest.raises(ValueError, match="unknown variant 'groupnorm'.*layernorm.*residual"):
+        blocks.train("groupnorm", ["relu"], [0], data, SHORT)
+
+
+def test_residual_gradient_ratio_at_init_matches_its_mean_field():
+    """||dL/du_1|| / ||dL/du_L|| at init, median over 40 drawn residual networks, within 25% of
+    theory.residual_profile (which says it can only grow toward the input)."""
+    from helpers.data import make_dataset
+    data = make_dataset()
+    cfg = TrainConfig(epochs=1, probe_layers=(), record_epochs=(0,), states_every=None, grad_every=None,
+                      test_every=1, grad_epochs=(0,))
+    for act in ("relu", "tanh"):
+        r = blocks.train("residual", [act], list(range(40)), data, cfg, depth=12)
+        g = r["grad_h"][0, :, 0]                            # [seed, layer]
+        measured = np.median(g[:, 0] / g[:, -1])
+        predicted = theory.residual_profile(act, 12)[0]
+        assert predicted > 1 and measured == pytest.approx(predicted, rel=0.25), (act, measured, predicted)
+
+
+def test_jacobian_spectra_equal_autograds_jacobian(data):
+    x = data.x.double()[::50]
+    res = at_init.jacobian_spectra(["tanh", "relu"], ("orthogonal", "torch_default"), [4], [0], x, width=8)
+    for c, case in enumerate(("orthogonal", "torch_default")):
+        for a, act in enumerate(("tanh", "relu")):
+            net = at_init._case_net(case, [act], [0], 4, 8)
+            for i in range(len(x)):
+                h1 = net(x[i:i + 1], keep=True)[1][0][0, 0]
+
+                def top(h, net=net):   # h_1 -> h_L through layers 2..L
+                    for w, b in zip(net.weights[1:-1], net.biases[1:-1]):
+                        h = net.acts[0].fn(h) @ w.detach()[0] + b.detach()[0, 0]
+                    return h
+                J = torch.autograd.functional.jacobian(top, h1)
+                np.testing.assert_allclose(res["sv"][c, 0, a, 0, i], torch.linalg.svdvals(J).numpy(), rtol=1e-10,
+                                           atol=1e-14)
+
+
+def test_selu_with_lecun_init_keeps_unit_variance_through_depth(data):
+    res = at_init.layer_moments(["selu"], ("lecun",), 50, list(range(5)), data.x)
+    assert res["var_a"][0, 0, :, -1].mean() == pytest.approx(1.0, abs=0.1)
+    assert abs(res["mean_a"][0, 0, :, -1].mean()) < 0.05
+    assert res["theory_q"][0, 0, -1] == pytest.approx(1.0, abs=0.02)        # the fixed point q* = 1
+
+
+def test_orthogonal_and_lecun_inits():
+    for w, _ in init_params(0, 3, 64, "orthogonal", dtype=torch.float64):
+        s = torch.linalg.svdvals(w) / math.sqrt(max(1, w.shape[1] / w.shape[0]))
+        torch.testing.assert_close(s, torch.ones_like(s))
+    ws = [w for w, _ in init_params(0, 30, 64, "lecun", dtype=torch.float64)[1:-1]]
+    assert torch.cat([w.flatten() for w in ws]).var().item() * 64 == pytest.approx(1.0, rel=0.02)
+    assert at_init.case_scales("orthogonal", ["relu"])[0] == pytest.approx(math.sqrt(2.0))   # orthogonal at He's 2
