@@ -104,7 +104,8 @@ def train(variant: str, activation_names: list[str], seeds: list[int], data: Dat
     Logs (dims activation, [lr,] seed, ...): loss [epoch] (train MSE before each step), final_train_mse,
     final_test_mse, diverged_epoch (-1: never), grad_h [grad_epoch, layer] (||dL/du_l|| over the 200 inputs,
     after the epoch), unit_states [state_epoch, layer, unit_state] (probes.unit_states' definitions, on u_l
-    over the dense test grid) at init and at the end."""
+    over the dense test grid) and pred [record_epoch, x_wide] (the network's output on [-2 pi, 2 pi]), both at
+    init and at the end."""
     check_shape(depth, width)
     check_init(init)
     if cfg.batch_size is not None or cfg.optimizer != "adam":
@@ -119,15 +120,17 @@ def train(variant: str, activation_names: list[str], seeds: list[int], data: Dat
     opt = FlatOptimizer(net, [r[1] for r in rows], cfg)
     M, grad_epochs, state_epochs = len(rows), cfg.when(cfg.grad_epochs), (0, cfg.epochs)
     logs = {"loss": np.full((M, cfg.epochs + 1), np.nan), "grad_h": np.full((M, len(grad_epochs), depth), np.nan),
-            "unit_states": np.full((M, 2, depth, len(probes.UNIT_STATES)), np.nan)}
+            "unit_states": np.full((M, 2, depth, len(probes.UNIT_STATES)), np.nan),
+            "pred": np.full((M, 2, len(d.x_wide)), np.nan, dtype=np.float32)}
     diverged = np.full(M, -1)
     alive = torch.ones(M, dtype=torch.bool)
 
-    def states(i: int) -> None:
+    def states(i: int) -> None:   # and the learned function on [-2 pi, 2 pi]
+        live = alive.numpy()
         with torch.no_grad():
             us = net.forward(d.x_test, ref=d.x)[1]
-        fractions = probes.unit_states(net.net, d.x_test, us)[0].numpy()
-        logs["unit_states"][alive.numpy(), i] = fractions[alive.numpy()]
+            logs["pred"][live, i] = net.forward(d.x_wide, ref=d.x)[0][live, :, 0].numpy()
+        logs["unit_states"][live, i] = probes.unit_states(net.net, d.x_test, us)[0].numpy()[live]
 
     states(0)
     for epoch in range(cfg.epochs + 1):   # the loss and gradient at the parameters after `epoch` steps
@@ -159,16 +162,18 @@ def train(variant: str, activation_names: list[str], seeds: list[int], data: Dat
              "final_test_mse": np.where(alive.numpy(), final_test.numpy(), np.nan)}
     axes = {"activation": names, "lr": lr_axis, "seed": list(seeds)}
     arrays = {"loss": logs["loss"][:, :-1], **final, "diverged_epoch": diverged, "grad_h": logs["grad_h"],
-              "unit_states": logs["unit_states"]}
+              "unit_states": logs["unit_states"], "pred": logs["pred"]}
     tail = {"loss": ("epoch",), "final_train_mse": (), "final_test_mse": (), "diverged_epoch": (),
-            "grad_h": ("grad_epoch", "layer"), "unit_states": ("state_epoch", "layer", "unit_state")}
+            "grad_h": ("grad_epoch", "layer"), "unit_states": ("state_epoch", "layer", "unit_state"),
+            "pred": ("record_epoch", "x_wide")}
     if not lrs:
         axes.pop("lr")
     shape = tuple(len(v) for v in axes.values())
     return store.Results({k: a.reshape(shape + a.shape[1:]) for k, a in arrays.items()},
                          {k: tuple(axes) + v for k, v in tail.items()},
                          {**axes, "epoch": list(range(1, cfg.epochs + 1)), "grad_epoch": list(grad_epochs),
-                          "state_epoch": list(state_epochs), "layer": list(range(1, depth + 1)),
+                          "state_epoch": list(state_epochs), "record_epoch": list(state_epochs),
+                          "x_wide": d.x_wide[:, 0].tolist(), "layer": list(range(1, depth + 1)),
                           "unit_state": list(probes.UNIT_STATES)},
                          {"config": dict(variant=variant, depth=depth, width=width, init=init, train=asdict(cfg),
                                          weight_scale=weight_scale, data=data.describe(),

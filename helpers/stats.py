@@ -69,17 +69,18 @@ def _fmt(value: float, place: int) -> str:
     return f"{mant}e{int(exp)}"
 
 
-def _diverged(x: np.ndarray) -> tuple[np.ndarray, str]:
+def _diverged(x: np.ndarray, missing: str = "diverged") -> tuple[np.ndarray, str]:
     bad = ~np.isfinite(x)
-    return x[~bad], (f" ({bad.sum()}/{x.size} diverged)" if bad.any() else "")
+    return x[~bad], (f" ({bad.sum()}/{x.size} {missing})" if bad.any() else "")
 
 
-def at_spread(values) -> Text:
-    """'mean ± sd' over seeds at the precision the spread supports (module docstring)."""
+def at_spread(values, missing: str = "diverged") -> Text:
+    """'mean ± sd' over seeds at the precision the spread supports (module docstring). NaN entries are
+    counted as `missing` (one word: "diverged", or "never" for a level a run never reached)."""
     x = np.asarray(values, dtype=float).ravel()
-    ok, note = _diverged(x)
+    ok, note = _diverged(x, missing)
     if not ok.size:
-        return Text(f"diverged ({x.size}/{x.size})")
+        return Text(f"{missing} ({x.size}/{x.size})")
     mean = float(ok.mean())
     if ok.size == 1:
         return Text(f"{mean:.3g} (1 seed){note}")

@@ -1,5 +1,8 @@
 """Every figure of the book, one module per chapter, one style (style.py) for all of them."""
-from . import digits  # noqa: F401  (chapter 8: plotting.digits.*)
+from . import (
+                       digits,  # noqa: F401  (chapter 8: plotting.digits.*)
+                       stacks,  # noqa: F401  (chapter 9: plotting.stacks.*)
+)
 from .baseline import activation_gallery, gradient_flow, hidden_activations, learned_functions, loss_curves  # noqa: F401
 from .dynamics import epoch_view, preactivation_quantiles, update_ratios  # noqa: F401
 from .expressivity import budget_maps, extrapolation, pieces_vs_neurons, spectral_bias, tent_functions  # noqa: F401
