@@ -10,10 +10,10 @@ from typing import Callable
 
 import numpy as np
 
-from . import activations, at_init, blocks, cache, theory
+from . import activations, at_init, blocks, cache, explorer_stats, theory
 from .config import TrainConfig
 from .data import digits, make_dataset
-from .models import check_init, check_shape
+from .models import INITS, check_init, check_shape
 from .runs import concat, grid, stacked
 from .shared_run import DEPTH_KEEP, DEPTHS, SEEDS, SWEEP, Run, by_depth, one, per_activation
 from .store import Results
@@ -241,6 +241,17 @@ def _stack_at_init() -> Results:
                    {"config": {"cases": list(cases), "width": 64, "data": data.describe()}})
 
 
+# Chapter 7's static explorer: statistics at initialisation over every choice it offers.
+EXPLORER_DEPTHS = (1, 2, 5, 10, 20, 50)
+
+
+def explorer_grid(names=tuple(STACK_ACTS), inits=INITS, layers=blocks.VARIANTS, depths=EXPLORER_DEPTHS) -> Results:
+    """explorer_stats.statistics_grid, cached (its modules are in the key)."""
+    key = dict(names=list(names), inits=list(inits), layers=list(layers), depths=list(depths))
+    return cache.cached("explorer_grid", key, lambda: explorer_stats.statistics_grid(names, inits, layers, depths),
+                        modules=("explorer_stats.py", "blocks.py"))
+
+
 _data = make_dataset
 RUNS: dict[str, Run] = {
     # chapter 1
@@ -279,6 +290,8 @@ RUNS: dict[str, Run] = {
         record_epochs=tuple(range(0, 501, 5)), probe_layers=(), states_every=None, grad_every=None),
         data_args=("mix",), cost=SEEDS),
     "tent": one("tent", dict(shapes=TENT_SHAPES, seeds=SEEDS), _tent, cost=30),
+    # chapter 7
+    "explorer_grid": Run({"explorer_grid": explorer_grid}, cost=15),
     # chapter 8
     "digits": Run({a: partial(_digits, a) for a in ACTS}, lambda parts: concat(parts, "activation"), cost=40),
     "digits_lr": Run({a: partial(_digits_lr, a) for a in ACTS}, lambda parts: concat(parts, "activation"), cost=35),

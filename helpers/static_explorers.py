@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .activations import STACK_ACTIVATIONS
+from .blocks import VARIANTS
 from .data import from_description, on_training_interval
-from .explorer_stats import init_statistics
 from .models import INITS
 from .plotting.style import colour
 
@@ -105,23 +106,28 @@ def _round(values, digits: int = 4) -> list:
     return [float(f"{v:.{digits}g}") if np.isfinite(v) else None for v in np.asarray(values, dtype=float).ravel()]
 
 
-def init_explorer(names=("identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu"),
-                  depths=(1, 2, 5, 10, 20, 50), inits=INITS, width: int = 64) -> str:
-    """Activation x init x depth at initialisation, as a static explorer (HTML)."""
+def init_explorer(names=STACK_ACTIVATIONS, depths=(1, 2, 5, 10, 20, 50), inits=INITS, layers=VARIANTS) -> str:
+    """Activation x init x layer type (helpers.blocks' variants) x depth at initialisation, as a static
+    explorer (HTML), from the cached book.explorer_grid."""
+    from .book import explorer_grid
+    grid = explorer_grid(tuple(names), tuple(inits), tuple(layers), tuple(depths))
     panels = [Panel("h_std", "forward: std of h_l", "hidden layer l", [], log=True),
               Panel("active", "forward: active fraction", "hidden layer l", [], ylim=(0, 1)),
               Panel("grad_ratio", "backward: ||dL/dh_l|| / ||dL/dh_L||", "hidden layer l", [], log=True, ref=1.0)]
-    ex = StaticExplorer({"activation": list(names), "init": list(inits), "depth": list(depths)}, ("depth",), panels,
+    ex = StaticExplorer({"activation": list(names), "init": list(inits), "layers": list(layers), "depth": list(depths)},
+                        ("depth",), panels,
                         caption="Precomputed at initialisation, 3 seeds per setting (geometric mean), width 64. "
                                 "Every setting shares each panel's y axis; the line at 1 is 'no change across "
                                 "layers'.", compare="activation")
     for name in names:
         for init in inits:
-            for depth in depths:
-                s = init_statistics(depth, width, name, init)
-                ex.records[f"{name}|{init}|{depth}"] = {
-                    "x": _round(s["layer"]),
-                    **{p.name: [{"y": _round(s[p.name]), "c": colour(name), "w": 2}] for p in panels}}
+            for variant in layers:
+                for depth in depths:
+                    at = dict(activation=name, init=init, layers=variant, depth=depth)
+                    ex.records[f"{name}|{init}|{variant}|{depth}"] = {
+                        "x": list(range(1, depth + 1)),
+                        **{p.name: [{"y": _round(grid.sel(p.name, **at)[:depth]), "c": colour(name), "w": 2}]
+                           for p in panels}}
     return ex.html()
 
 

@@ -15,14 +15,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from PIL import Image
 
-from . import activations
+from . import activations, blocks
 from .browser_trainer import DEPTHS, EPOCH_RANGE, LR_RANGE, WIDTHS  # the in-page trainer's too
 from .config import TrainConfig
 from .data import make_dataset, on_training_interval
 from .explorer_stats import init_statistics, on_interval
 from .models import INITS
 from .plotting.dynamics import epoch_view
-from .plotting.style import colour, dash, label, use_style
+from .plotting.style import VARIANT_LABEL, colour, dash, label, use_style
 
 
 def _short_exp(v: float, _=None) -> str:
@@ -62,8 +62,8 @@ class InitView:
             ax.xaxis.set_label_coords(0.5, -0.16)
             ax.yaxis.set_label_coords(-0.12, 0.5)
 
-    def update(self, depth: int, width: int, activation: str, init: str) -> plt.Figure:
-        s = init_statistics(depth, width, activation, init)
+    def update(self, depth: int, width: int, activation: str, init: str, layers: str = "plain") -> plt.Figure:
+        s = init_statistics(depth, width, activation, init, variant=layers)
         for key, line in self.lines.items():
             line.set_data(s["layer"], np.clip(s[key], 1e-300, None) if key != "active" else s[key])
             line.set_color(colour(activation))
@@ -75,27 +75,33 @@ class InitView:
                 lo, hi = ax.get_ylim()
                 subs = (1.0, 2.0, 5.0) if np.log10(hi / lo) < 2 else (1.0,)
                 ax.yaxis.set_major_locator(LogLocator(subs=subs, numticks=6))
-        self.title.set_text(f"{label(activation)}, depth {depth}, width {width}, init {init}: "
+        kind = "" if layers == "plain" else f", {VARIANT_LABEL[layers]}"
+        self.title.set_text(f"{label(activation)}, depth {depth}, width {width}, init {init}{kind}: "
                             "at initialisation (3 seeds)")
         return self.fig
 
 
-def init_figure(depth: int, width: int, activation: str, init: str) -> plt.Figure:
+def init_figure(depth: int, width: int, activation: str, init: str, layers: str = "plain") -> plt.Figure:
     """A fresh InitView for one setting (what the tests draw)."""
-    return InitView().update(depth, width, activation, init)
+    return InitView().update(depth, width, activation, init, layers)
 
 
-def train(depth: int, width: int, activation: str, init: str, lr: float, epochs: int) -> tuple[plt.Figure, str]:
-    """The live explorer's button: train one network (seed 0) briefly. Returns the figure (loss curve and
-    learned function) and a one-line verdict; a run that diverges says so (helpers.failure's rule) and its
-    plots still draw."""
+def train(depth: int, width: int, activation: str, init: str, lr: float, epochs: int,
+          layers: str = "plain") -> tuple[plt.Figure, str]:
+    """The live explorer's button: train one network (seed 0) briefly, plain (the batched engine) or with
+    normalisation or residual connections (helpers.blocks). Returns the figure (loss curve and learned
+    function) and a one-line verdict; a run that diverges says so (helpers.failure's rule) and its plots
+    still draw."""
     from .failure import diverged
     from .runs import grid
     use_style()
     data = make_dataset()
     cfg = TrainConfig(epochs=epochs, lr=lr, probe_layers=(), states_every=None, grad_every=None,
                       record_epochs=(0,), first_steps=0)
-    res = grid([activation], [0], data, cfg, depth=depth, width=width, init=init, device="cpu")
+    if layers == "plain":
+        res = grid([activation], [0], data, cfg, depth=depth, width=width, init=init, device="cpu")
+    else:
+        res = blocks.train(layers, [activation], [0], data, cfg, depth=depth, width=width, init=init)
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.4))
     c, ls = colour(activation), dash(activation)
     loss = res["loss"][0, 0]
@@ -120,14 +126,16 @@ def train(depth: int, width: int, activation: str, init: str, lr: float, epochs:
         mse = float(res["final_train_mse"][0, 0])
         note = f"final train MSE {mse:.3g} after {epochs} epochs: {fit_verdict(mse, res.meta['config']['landmarks'])}"
     bx.set(xlabel="x", ylim=(-2, 2), title="learned function" + (" - diverged" if note.startswith("div") else ""))
-    fig.suptitle(f"{label(activation)}, depth {depth}, width {width}, {init}, Adam lr {lr:g}, {epochs} epochs")
+    kind = "" if layers == "plain" else f", {VARIANT_LABEL[layers]}"
+    fig.suptitle(f"{label(activation)}, depth {depth}, width {width}, {init}{kind}, Adam lr {lr:g}, {epochs} epochs")
     fig.tight_layout()
     return fig, note
 
 
-def train_figure(depth: int, width: int, activation: str, init: str, lr: float, epochs: int) -> plt.Figure:
+def train_figure(depth: int, width: int, activation: str, init: str, lr: float, epochs: int,
+                 layers: str = "plain") -> plt.Figure:
     """train()'s figure alone."""
-    return train(depth, width, activation, init, lr, epochs)[0]
+    return train(depth, width, activation, init, lr, epochs, layers)[0]
 
 
 # ---- live (ipywidgets) -------------------------------------------------------------------------
@@ -172,6 +180,7 @@ def explore():
     width = w.Dropdown(options=list(WIDTHS), value=64, description="width")
     act = w.Dropdown(options=list(activations.ACTIVATIONS), value="relu", description="activation")
     init = w.Dropdown(options=list(INITS), value="torch_default", description="init")
+    layers = w.Dropdown(options=[(VARIANT_LABEL[v], v) for v in blocks.VARIANTS], value="plain", description="layers")
     lr = w.FloatLogSlider(1e-3, base=10, min=np.log10(LR_RANGE[0]), max=np.log10(LR_RANGE[1]), description="lr",
                           continuous_update=False)
     epochs = w.IntSlider(200, min=EPOCH_RANGE[0], max=EPOCH_RANGE[1], step=10, description="epochs",
@@ -182,11 +191,12 @@ def explore():
     view = InitView()
     plt.close(view.fig)  # shown through the Image widget only
     shape = lambda: (depth.value, width.value, act.value, init.value)  # noqa: E731
-    redraw = lambda *_: guarded(top, top_status, lambda: view.update(*shape()), close=False)  # noqa: E731
-    for c in (depth, width, act, init):
+    redraw = lambda *_: guarded(top, top_status, lambda: view.update(*shape(), layers.value), close=False)  # noqa: E731
+    for c in (depth, width, act, init, layers):
         c.observe(redraw, "value")
-    button.on_click(lambda *_: guarded(bottom, bottom_status, lambda: train(*shape(), lr.value, epochs.value)))
-    box = w.VBox([w.HBox([depth, width, act, init]), w.HBox([lr, epochs, button]), top, top_status, bottom,
+    button.on_click(lambda *_: guarded(bottom, bottom_status,
+                                       lambda: train(*shape(), lr.value, epochs.value, layers.value)))
+    box = w.VBox([w.HBox([depth, width, act, init]), w.HBox([layers, lr, epochs, button]), top, top_status, bottom,
                   bottom_status])
     box.add_class("ab-live-explorer")
     display(box)

@@ -103,3 +103,13 @@ def test_orthogonal_and_lecun_inits():
     ws = [w for w, _ in init_params(0, 30, 64, "lecun", dtype=torch.float64)[1:-1]]
     assert torch.cat([w.flatten() for w in ws]).var().item() * 64 == pytest.approx(1.0, rel=0.02)
     assert at_init.case_scales("orthogonal", ["relu"])[0] == pytest.approx(math.sqrt(2.0))   # orthogonal at He's 2
+
+
+def test_explorer_statistics_of_a_variant_are_the_trained_runs_at_epoch_0(data):
+    from helpers.explorer_stats import init_statistics
+    cfg = TrainConfig(epochs=1, probe_layers=(), record_epochs=(0,), states_every=None, grad_every=None,
+                      test_every=1, grad_epochs=(0,))
+    for variant in ("layernorm", "residual_layernorm"):
+        s = init_statistics(6, 16, "tanh", "kaiming", variant=variant)
+        g = blocks.train(variant, ["tanh"], [0, 1, 2], data, cfg, depth=6, width=16, init="kaiming")["grad_h"][0, :, 0]
+        np.testing.assert_allclose(s["grad_h"], np.exp(np.log(g).mean(0)), rtol=1e-10)

@@ -124,10 +124,13 @@ def test_dynamics_figure_and_static_explorer(tiny_run):
 
 
 def test_static_init_explorer_has_fixed_axes_and_a_reference_line():
-    page = static_explorers.init_explorer(names=("tanh", "sigmoid"), depths=(2, 30), inits=("xavier",))
+    page = static_explorers.init_explorer(names=("tanh", "sigmoid"), depths=(2, 30), inits=("xavier",),
+                                          layers=("plain", "residual"))
     payload = _payload(page)
-    rec = payload["records"]["tanh|xavier|30"]
-    assert np.allclose(rec["grad_ratio"][0]["y"], init_statistics(30, 64, "tanh", "xavier")["grad_ratio"], rtol=1e-3)
+    for variant in ("plain", "residual"):
+        rec = payload["records"][f"tanh|xavier|{variant}|30"]
+        assert np.allclose(rec["grad_ratio"][0]["y"],
+                           init_statistics(30, 64, "tanh", "xavier", variant=variant)["grad_ratio"], rtol=1e-3)
     panel = {p["name"]: p for p in payload["panels"]}["grad_ratio"]
     ys = [v for r in payload["records"].values() for v in r["grad_ratio"][0]["y"]]
     lo, hi = panel["ylim"]                                          # one range (in decades) for every setting

@@ -21,6 +21,7 @@ import numpy as np
 from .. import book, failure, stats, theory
 from ..analysis import layer_ratio
 from ..data import make_dataset
+from ..plotting.style import VARIANT_LABEL
 from ..store import Results
 from ..tables import Table
 from .gradients import theory_misfits
@@ -29,8 +30,6 @@ CASES = ("torch_default",) + book.STACK_CASES
 CASE_LABEL = {"torch_default": "default", "lecun": "LeCun", "kaiming": "He", "edge": "critical",
               "orthogonal": "orthogonal critical"}
 VARIANTS = ("plain",) + book.BLOCK_VARIANTS
-VARIANT_LABEL = {"plain": "plain", "layernorm": "LayerNorm", "batchnorm": "BatchNorm", "residual": "residual",
-                 "residual_layernorm": "pre-norm residual"}
 GRAD_EPOCHS = (0, 1, 100, 200, 500)     # the epochs both training paths log gradients at
 STATE_EPOCHS = (0, 500)                 # ... and unit states
 KEYS = ("loss", "final_test_mse", "diverged_epoch", "grad_h", "unit_states")

@@ -12,7 +12,7 @@ from ..findings import stacks
 from ..store import Results
 from .gradients import CASE_LABEL, CASE_MARKER
 from .stability import mode_grid, mode_legend
-from .style import colour, label, panels, per_activation_axes, use_style
+from .style import VARIANT_LABEL, colour, label, panels, per_activation_axes, use_style
 
 CASE_STYLE = {"torch_default": ":", "lecun": (0, (5, 2)), "kaiming": "--", "edge": "-.", "orthogonal": "-"}
 CASE_LINE = {c: (ls, CASE_MARKER[c]) for c, ls in CASE_STYLE.items()}       # (line style, marker)
@@ -56,7 +56,7 @@ def init_curves(grid: Results, depth: int = 20) -> plt.Figure:
 
 
 def variant_curves(blk: Results, setting: str = "depth 20, lr 1e-3") -> plt.Figure:
-    return _curves(blk, "variant", blk.coords["variant"], VARIANT_LINE, stacks.VARIANT_LABEL, {"setting": setting},
+    return _curves(blk, "variant", blk.coords["variant"], VARIANT_LINE, VARIANT_LABEL, {"setting": setting},
                    f"Normalisation and residual connections, PyTorch's default init, {setting}")
 
 
@@ -148,7 +148,7 @@ def variant_modes(blk: Results, setting: str = "depth 10, lr 0.1") -> plt.Figure
     codes = stacks.modes(blk, ("setting", "variant"))[i].transpose(1, 0, 2)            # [activation, variant, seed]
     final = failure.finite(blk["final_test_mse"], blk)[i].transpose(1, 0, 2)
     fig, ax = plt.subplots(figsize=(7.6, 4.6))
-    mode_grid(ax, codes, final, blk.coords["activation"], [stacks.VARIANT_LABEL[v] for v in blk.coords["variant"]],
+    mode_grid(ax, codes, final, blk.coords["activation"], [VARIANT_LABEL[v] for v in blk.coords["variant"]],
               "", "activation")
     ax.set_title(f"How each run ends, {setting} (5 seeds; number: median final test MSE)")
     mode_legend(fig)
