@@ -288,6 +288,23 @@ def survivors(grid: Results, blk: Results) -> Table:
                   "worst activation"], rows, "What each fix leaves between the activations, depth 20, Adam 1e-3")
 
 
+def best_fixes(grid: Results, blk: Results, depth: int = 20) -> dict:
+    """Per activation, for the cheat sheet: test MSE at `depth` at the default init, and under the fix (an init or
+    a layer type, Adam 1e-3) with the lowest geometric-mean test MSE."""
+    v = {}
+    setting = next(k for k, (d, lr) in book.BLOCK_SETTINGS.items() if d == depth and lr == 1e-3)
+    for n in grid.coords["activation"]:
+        a = grid.index("activation", n)
+        options = [test_mse(grid)[grid.index("case", c), grid.index("depth", depth), a] for c in CASES]
+        options += [test_mse(blk)[blk.index("setting", setting), blk.index("variant", x), a] for x in VARIANTS[1:]]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            g = [np.exp(np.nanmean(np.log(o))) if np.isfinite(o).sum() * 2 > o.size else np.inf for o in options]
+        v[f"ds_d20_default_{n}"] = stats.geo_spread(options[0])
+        v[f"ds_d20_best_{n}"] = stats.geo_spread(options[int(np.argmin(g))])
+    return v
+
+
 def findings() -> dict:
     f: dict = {}
     at0, grid, blk = book.stack_at_init(), init_grid(), block_grid()
@@ -300,7 +317,7 @@ def findings() -> dict:
     for c in CASES:
         mis = theory_misfits(at0, c, [20, 50])
         worst = max(mis, key=mis.get)
-        f[f"misfit_{c}"], f[f"misfit_{c}_act"] = f"{mis[worst]:.2g}", worst
+        f[f"ds_misfit_{c}"], f[f"ds_misfit_{c}_act"] = f"{mis[worst]:.2g}", worst
     for d in book.STACK_DEPTHS:
         f[f"init_mse_{d}"] = grid_table(grid, "case", CASES, test_mse, geo,
                                         f"Test MSE after 500 epochs, depth {d}, Adam 1e-3", depth=d)
@@ -331,5 +348,76 @@ def findings() -> dict:
                                       "||dL/dh_1|| / ||dL/dh_20|| after 500 epochs, depth 20",
                                       setting="depth 20, lr 1e-3")
     f["survivors"] = survivors(grid, blk)
-    f["floor"] = FLOOR
+    f |= best_fixes(grid, blk)
+    f["ds_floor"] = FLOOR
+    f |= at_init_numbers(at0) | trained_numbers(grid, blk)
+    f["ds_rank_corr"] = isometry_rank_correlation(at0, grid)
     return f
+
+
+def trained_numbers(grid: Results, blk: Results) -> dict:
+    """The trained results the prose quotes, each printed as its table prints it."""
+    v: dict = {}
+    mse, ep, off = test_mse(grid), epochs_to_floor(grid), off_share(grid)
+
+    def g(case, depth, name, what=mse, fmt=geo):
+        return fmt(what[grid.index("case", case), grid.index("depth", depth), grid.index("activation", name)])
+    for c in CASES:
+        v[f"ds_sigmoid_{c}_20"] = g(c, 20, "sigmoid")
+        v[f"ds_selu_{c}_20"] = g(c, 20, "selu")
+        v[f"ds_ep_tanh_{c}_20"] = g(c, 20, "tanh", ep, never)
+        v[f"ds_ep_selu_{c}_20"] = g(c, 20, "selu", ep, never)
+        v[f"ds_off_relu_{c}_20"] = g(c, 20, "relu", off, percent)
+    v["ds_off_sigmoid_edge_20"] = g("edge", 20, "sigmoid", off, percent)
+    v["ds_identity_20"] = g("kaiming", 20, "identity")
+    bmse, bep, boff = test_mse(blk), epochs_to_floor(blk), off_share(blk)
+
+    def b(setting, variant, name, what=bmse, fmt=geo):
+        return fmt(what[blk.index("setting", setting), blk.index("variant", variant), blk.index("activation", name)])
+    slow, fast = list(book.BLOCK_SETTINGS)
+    for var in VARIANTS:
+        for n in ("identity", "sigmoid", "relu", "tanh"):
+            v[f"ds_{var}_{n}_20"] = b(slow, var, n)
+        v[f"ds_ep_{var}_relu_20"] = b(slow, var, "relu", bep, never)
+        v[f"ds_ep_{var}_elu_20"] = b(slow, var, "elu", bep, never)
+        v[f"ds_off_{var}_relu_fast"] = b(fast, var, "relu", boff, percent)
+        codes = modes(blk, ("setting", "variant"))[blk.index("setting", fast), blk.index("variant", var)]
+        maj, _ = failure.majority(codes)
+        v[f"ds_ok_fast_{var}"] = stats.count(maj == failure.MODES.index("converged"))
+    r0 = grad_ratio(blk, 0)[blk.index("setting", slow), blk.index("variant", "residual")]
+    for n in ("relu", "tanh", "sigmoid", "selu", "gelu"):
+        v[f"ds_res_ratio_{n}"] = geo(r0[blk.index("activation", n)])
+        v[f"ds_res_theory_{n}"] = f"{theory.residual_profile(n, book.BLOCK_SETTINGS[slow][0])[0]:.2g}"
+    return v
+
+
+def at_init_numbers(at0: Results) -> dict:
+    """The numbers the prose quotes from the measurements at initialisation."""
+    v: dict = {}
+    v["ds_edge_selu"] = f"{theory.edge_sigma_w2('selu'):.3g}"
+    v["ds_chi1_selu_lecun"] = f"{theory.chi_1('selu', 1.0)[1]:.3g}"
+    for c in ("edge", "orthogonal", "kaiming"):
+        for n in ("tanh", "relu", "identity", "selu", "elu"):
+            kappa = anisotropy(at0.sel("sv", case=c, depth=50, activation=n)).mean(-1)   # [seed]
+            v[f"ds_kappa50_{c}_{n}"] = stats.at_spread(kappa)
+    var = at0.sel("var_a", case="lecun", activation="selu")
+    v["ds_selu_var50"] = stats.at_spread(var[:, -1])
+    v["ds_selu_var1"] = stats.at_spread(var[:, 0])
+    relu_q = at0.sel("q", case="lecun", activation="relu")[:, -1]
+    v["ds_relu_lecun_q50"] = f"{stats.geo_mean(relu_q):.1e}"
+    v["ds_relu_lecun_q50_theory"] = f"{at0.sel('theory_q', case='lecun', activation='relu')[-1]:.1e}"
+    return v
+
+
+def isometry_rank_correlation(at0: Results, grid: Results, depth: int = 20) -> str:
+    """Spearman's rank correlation, over activation x init, between kappa at init and the median epochs to
+    2x the noise floor (runs where most seeds never reach it rank last), at `depth`."""
+    kappa, epochs = [], []
+    ep = epochs_to_floor(grid)
+    for c in grid.coords["case"]:
+        for n in grid.coords["activation"]:
+            kappa.append(anisotropy(at0.sel("sv", case=c, depth=depth, activation=n)).mean())
+            e = ep[grid.index("case", c), grid.index("depth", depth), grid.index("activation", n)]
+            epochs.append(np.nanmedian(e) if np.isfinite(e).sum() * 2 > e.size else np.inf)
+    from scipy.stats import spearmanr  # ties (the runs that never reach it) get their average rank
+    return f"{spearmanr(kappa, epochs).statistic:.1f}"
