@@ -123,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--batch-size", type=_batch_size, default=None,
                    help="'full' (default: one step per epoch on all 200 points) or a mini-batch size")
     b.add_argument("--activations", default=",".join(book.ACTS),
-                   help=f"comma-separated, from: {', '.join(activations.ACTIVATIONS)} (default: all)")
+                   help=f"comma-separated, from: {', '.join(activations.ACTIVATIONS)} (default: the book's eight, "
+                        "without SELU)")
     b.add_argument("--dtype", choices=list(DTYPES), default="float64",
                    help="float64 (default: the same numbers on every CPU) or float32")
     b.add_argument("--device", default="auto", help="auto (GPU if present), cpu or cuda")

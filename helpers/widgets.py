@@ -20,9 +20,10 @@ from .browser_trainer import DEPTHS, EPOCH_RANGE, LR_RANGE, WIDTHS  # the in-pag
 from .config import TrainConfig
 from .data import make_dataset, on_training_interval
 from .explorer_stats import init_statistics, on_interval
+from .findings.stacks import VARIANT_LABEL
 from .models import INITS
 from .plotting.dynamics import epoch_view
-from .plotting.style import VARIANT_LABEL, colour, dash, label, use_style
+from .plotting.style import colour, dash, label, use_style
 
 
 def _short_exp(v: float, _=None) -> str:

@@ -37,7 +37,7 @@ def gain_profiles(sweep: Results, depth: int = 10, cases: tuple[str, ...] = ("to
                     lw=0.9, ls=(0, (3, 2)), label=f"{CASE_LABEL[case]}: mean field" if i == 0 else None)
         ax.set(yscale="log", title=label(name), xlabel="hidden layer l")
         ax.title.set_color(colour(name))
-        ax.set_xticks(layers[::3])
+        ax.set_xticks(layers[::3] if depth <= 20 else np.r_[1, layers[9::10]])
     axes[0].set_ylabel(RATIO)
     handles = [plt.Line2D([], [], color="0.3", marker=CASE_MARKER[c], mfc="0.3" if c == cases[0] else "white",
                           label=f"{CASE_LABEL[c]}, measured") for c in cases]

@@ -10,10 +10,11 @@ import numpy as np
 from .. import failure
 from ..findings import stacks
 from ..store import Results
-from .gradients import CASE_LABEL, CASE_MARKER
+from .gradients import CASE_MARKER
 from .stability import mode_grid, mode_legend
-from .style import VARIANT_LABEL, colour, label, panels, per_activation_axes, use_style
+from .style import colour, label, panels, per_activation_axes, use_style
 
+CASE_LABEL, VARIANT_LABEL = stacks.CASE_LABEL, stacks.VARIANT_LABEL
 CASE_STYLE = {"torch_default": ":", "lecun": (0, (5, 2)), "kaiming": "--", "edge": "-.", "orthogonal": "-"}
 CASE_LINE = {c: (ls, CASE_MARKER[c]) for c, ls in CASE_STYLE.items()}       # (line style, marker)
 VARIANT_LINE = {"plain": (":", "o"), "layernorm": ("--", "s"), "batchnorm": ("-.", "^"),
@@ -26,26 +27,28 @@ def _geo(values: np.ndarray, axis: int = 0) -> np.ndarray:
         return np.exp(np.nanmean(np.log(values), axis))
 
 
-def _curves(res: Results, dim: str, values, styles, labels, where: dict, title: str) -> plt.Figure:
-    """Train loss per epoch (geometric mean over seeds), one panel per activation, one line per `dim` value."""
+def _curves(res: Results, dim: str, values, styles, labels, where: dict, title: str,
+            ylim=(1e-3, 30)) -> plt.Figure:
+    """Train loss per epoch (geometric mean over seeds), one panel per activation, one line per `dim` value;
+    markers every 100 epochs, staggered so that lines on top of each other stay distinguishable."""
     use_style()
     names = res.coords["activation"]
     fig, axes = panels(len(names), 3, (3.4, 2.6), sharey=True, sharex=True)
     epochs = np.asarray(res.coords["epoch"])
     floor = stacks.FLOOR
     for ax, name in zip(axes, names):
-        for v in values:
+        for i, v in enumerate(values):
             loss = res.sel("loss", **where, **{dim: v}, activation=name)               # [seed, epoch]
             ls, marker = styles[v]
-            ax.plot(epochs, _geo(loss), color=colour(name), ls=ls, marker=marker, markevery=100, ms=4, lw=1.1,
-                    label=labels[v])
+            ax.plot(epochs, _geo(loss), color=colour(name), ls=ls, marker=marker, markevery=(10 + 18 * i, 100),
+                    ms=4.5, lw=1.1, label=labels[v])
         ax.axhline(floor, color="k", lw=0.7, ls=(0, (1, 2)))
-        per_activation_axes(ax, name, yscale="log", xlabel="epoch")
+        per_activation_axes(ax, name, yscale="log", xlabel="epoch", ylim=ylim)
     axes[0].set_ylabel("train MSE (geometric mean, 5 seeds)")
     handles = [plt.Line2D([], [], color="0.3", ls=styles[v][0], marker=styles[v][1], label=labels[v]) for v in values]
     handles.append(plt.Line2D([], [], color="k", lw=0.7, ls=(0, (1, 2)), label="2 x noise floor (0.02)"))
     fig.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    fig.suptitle(title, y=1.0)
+    fig.suptitle(f"{title} (y axis cut at {ylim[1]:g})", y=1.0)
     fig.tight_layout()
     return fig
 

@@ -16,9 +16,6 @@ STYLE = {
     "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
     "svg.fonttype": "none", "image.cmap": "viridis",
 }
-# helpers.blocks' layer types, as tables, figures and the explorers name them
-VARIANT_LABEL = {"plain": "plain", "layernorm": "LayerNorm", "batchnorm": "BatchNorm", "residual": "residual",
-                 "residual_layernorm": "pre-norm residual"}
 LANDMARK_STYLE = {"constant": ("best constant", ":"), "linear": ("best straight line", "--"),
                   "noise_floor": ("noise floor (true sine)", "-.")}
 
