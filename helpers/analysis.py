@@ -17,7 +17,8 @@ def layer_ratio(g):
     """Layer 1 over the last layer of a per-layer log (last axis: layers 1..L); a network shallower than the
     log's layer axis is NaN-padded there, and its own last layer is used."""
     last = np.take_along_axis(g, (np.isfinite(g).sum(-1, keepdims=True) - 1).clip(0), -1)[..., 0]
-    return g[..., 0] / last
+    with np.errstate(divide="ignore", invalid="ignore"):   # a frozen (diverged) run's gradients are all 0
+        return g[..., 0] / last
 
 
 def on_interval(act) -> tuple[float, float]:

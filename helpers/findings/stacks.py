@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from .. import book, failure, stats, theory
+from .. import activations, book, failure, stats, theory
 from ..analysis import layer_ratio
 from ..data import make_dataset
 from ..store import Results
@@ -237,14 +237,17 @@ def _small(m: float) -> str:
 
 
 def moments_table(at0: Results, case: str = "lecun", layers=(1, 10, 50)) -> Table:
-    rows = []
+    """Variance of a_l = phi(h_l) across a layer's units at layers `layers`, the mean of a at the last, and q = the
+    mean of h^2 there against the mean-field q_l (both of h, the quantity the recursion is about)."""
+    rows, top = [], layers[-1]
     for n in at0.coords["activation"]:
         var = at0.sel("var_a", case=case, activation=n)                      # [seed, layer]
         mean = at0.sel("mean_a", case=case, activation=n)
-        rows.append([n] + [stats.at_spread(var[:, l - 1]) for l in layers] + [_small(mean[:, layers[-1] - 1].mean()),
-                           f"{at0.sel('theory_q', case=case, activation=n)[layers[-1] - 1]:.3g}"])
-    top = layers[-1]
-    header = ["activation"] + [f"Var a_{l}" for l in layers] + [f"mean a_{top} (5 seeds)", f"q_{top} (mean field)"]
+        q = at0.sel("q", case=case, activation=n)[:, top - 1]
+        rows.append([n] + [stats.at_spread(var[:, l - 1]) for l in layers] + [_small(mean[:, top - 1].mean()),
+                           f"{stats.geo_mean(q):.3g}", f"{at0.sel('theory_q', case=case, activation=n)[top - 1]:.3g}"])
+    header = (["activation"] + [f"Var a_{l}" for l in layers]
+              + [f"mean a_{top} (5 seeds)", f"q_{top} = mean h^2 (geometric mean)", f"q_{top} (mean field)"])
     return Table(header, rows,
                  f"Across the 64 units of a layer, averaged over the 200 inputs: {CASE_LABEL[case]} init")
 
@@ -319,7 +322,7 @@ def findings() -> dict:
     for c in CASES:
         mis = theory_misfits(at0, c, [20, 50])
         worst = max(mis, key=mis.get)
-        f[f"ds_misfit_{c}"], f[f"ds_misfit_{c}_act"] = f"{mis[worst]:.2g}", worst
+        f[f"ds_misfit_{c}"], f[f"ds_misfit_{c}_act"] = f"{mis[worst]:.2g}", activations.get(worst).label
     for d in book.STACK_DEPTHS:
         f[f"init_mse_{d}"] = grid_table(grid, "case", CASES, test_mse, geo,
                                         f"Test MSE after 500 epochs, depth {d}, Adam 1e-3", depth=d)
@@ -350,7 +353,7 @@ def findings() -> dict:
                                       setting="depth 20, lr 1e-3")
     f["survivors"] = survivors(grid, blk)
     f |= best_fixes(grid, blk)
-    f["ds_floor"] = FLOOR
+    f["ds_floor"] = round(FLOOR, 6)   # 2 x 0.1^2 prints as 0.020000000000000004 otherwise
     f |= at_init_numbers(at0) | trained_numbers(grid, blk)
     f["ds_rank_corr"] = isometry_rank_correlation(at0, grid)
     return {k: stats.Text(v) if isinstance(v, str) else v for k, v in f.items()}   # glued without quotes
