@@ -28,7 +28,7 @@ def test_stacked_pads_layers_and_concat_take_round_trip(data):
 
 @pytest.mark.parametrize("kwargs,match", [(dict(seeds=0), "seeds must be"), (dict(activations=("relu", "x")),
                                           "unknown activation 'x'"), (dict(depth=0), "depth must be"),
-                                          (dict(init="orthogonal"), "valid choices")])
+                                          (dict(init="glorot_uniform"), "valid choices")])
 def test_baseline_config_is_validated(kwargs, match):
     with pytest.raises(ValueError, match=match):
         book.Baseline(**kwargs)
