@@ -96,11 +96,11 @@ def best_per_activation(loss: np.ndarray, axes: tuple[int, ...], axis_seed: int)
         return np.nanmin(med, axis=axes, keepdims=True) if axes else med
 
 
-def modes_of(res) -> np.ndarray:
-    """Modes of every run of a grid result with dims (..., activation, [lr,] seed, ...)."""
+def modes_of(res, over: tuple[str, ...] = ("lr", "depth")) -> np.ndarray:
+    """Modes of every run of a grid result with dims (..., activation, [lr,] seed, ...); "converged" is judged
+    against the activation's best over the dims `over` that the result has (chapter 9: init cases, layer types)."""
     dims = res.dims["loss"]
-    best = best_per_activation(res["loss"], tuple(dims.index(d) for d in ("lr", "depth") if d in dims),
-                               dims.index("seed"))
+    best = best_per_activation(res["loss"], tuple(dims.index(d) for d in over if d in dims), dims.index("seed"))
     return classify(res["loss"], res["diverged_epoch"], frozen_layers(res),
                     res.meta["config"]["landmarks"]["constant"], best)
 

@@ -146,26 +146,11 @@ def off_share(res: Results, epoch: int = 500) -> np.ndarray:
 
 
 def modes(res: Results, over: tuple[str, ...]) -> np.ndarray:
-    """Each run's ending (failure.MODES index); "converged" is judged against the activation's best final loss
-    over the dims `over` (its own standard, as in chapter 4)."""
-    dims = res.dims["loss"]
-    best = failure.best_per_activation(res["loss"], tuple(dims.index(d) for d in over), dims.index("seed"))
-    constant = res.meta["config"]["landmarks"]["constant"]
-    return failure.classify(res["loss"], res["diverged_epoch"], failure.frozen_layers(res), constant, best)
+    """Each run's ending (failure.MODES index), "converged" judged against the activation's best over `over`."""
+    return failure.modes_of(res, over)
 
 
 # ---- tables -------------------------------------------------------------------------------------------------
-def _by_activation(res: Results, cols: list[tuple[str, str]], cell, fixed: dict, title: str) -> Table:
-    """Rows: activations; columns (dim value, label): cell(values over seeds) of res at `fixed` and that value."""
-    rows = []
-    for name in res.coords["activation"]:
-        row = [name]
-        for value, _ in cols:
-            row.append(cell(name, value))
-        rows.append(row)
-    return Table(["activation"] + [label for _, label in cols], rows, title)
-
-
 def grid_table(res: Results, dim: str, values, measure, fmt, title: str, **fixed) -> Table:
     """Rows: activations; a column per value of `dim`: fmt(measure(res) at fixed, that value, over seeds)."""
     m = measure(res)
@@ -173,10 +158,10 @@ def grid_table(res: Results, dim: str, values, measure, fmt, title: str, **fixed
 
     def cell(name, value):
         where = {**fixed, dim: value, "activation": name}
-        idx = tuple(res.index(d, where[d]) if d in where else slice(None) for d in dims)
-        return fmt(m[idx])
+        return fmt(m[tuple(res.index(d, where[d]) if d in where else slice(None) for d in dims)])
     labels = CASE_LABEL if dim == "case" else VARIANT_LABEL if dim == "variant" else {}
-    return _by_activation(res, [(v, labels.get(v, str(v))) for v in values], cell, fixed, title)
+    return Table(["activation"] + [labels.get(v, str(v)) for v in values],
+                 [[n] + [cell(n, v) for v in values] for n in res.coords["activation"]], title)
 
 
 def mode_cell(codes: np.ndarray) -> str:
