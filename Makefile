@@ -11,14 +11,15 @@ MATHJAX := book/_vendor/mathjax/tex-svg-full.js
 TFJS_VERSION := 4.22.0
 TFJS := book/_vendor/tfjs/wasm-binaries.js
 GENERATED := book/_generated/activations.png
-# `make test` proves every checked number portable: the shared runs and nbval run on another CPU code path
+# `make test` (minutes) checks the code and the committed book; `make verify` (about an hour on 2 cores)
+# recomputes every number of the book and proves the checked ones portable: both run on another CPU code path
 # (ATen without vector instructions, MKL limited to AVX) than the one that wrote the committed outputs.
-# `make test NATIVE=1` runs them on this machine's own path instead.
+# `NATIVE=1` runs them on this machine's own path instead. CI (.ci/run) runs both.
 OTHER_PATH := MKL_ENABLE_INSTRUCTIONS=AVX ATEN_CPU_CAPABILITY=default
 TEST_ENV := $(if $(NATIVE),,$(OTHER_PATH))
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 
-.PHONY: install lock precompute baseline report notebooks site book serve unit lint test chromium lab bench clean
+.PHONY: install lock precompute baseline report notebooks site book serve unit lint test verify chromium lab bench clean
 
 $(STAMP): requirements.txt requirements.lock pyproject.toml
 	python3 -m venv $(VENV)
@@ -84,14 +85,20 @@ unit: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check helpers tests tools benchmarks
 
-## the whole suite: lint, unit tests and every chapter under nbval on another CPU code path, then the site
-## and the live widgets in a real browser
+## the quick suite: lint, the unit tests (the engine, theory and probes against references; the committed
+## chapters executed, normalised and consistent with the summary), then the site offline in a real browser
 test: $(STAMP) chromium lint
-	$(TEST_ENV) $(PY) -m helpers precompute --jobs 2
-	$(TEST_ENV) $(PYTEST) -n 2 --dist loadfile --nbval-lax --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks --ignore=tests/site --ignore=tests/lab
+	$(TEST_ENV) $(PYTEST) -n 2 tests --ignore=tests/site --ignore=tests/lab
 	$(MAKE) --no-print-directory site
-	$(TEST_ENV) $(PYTEST) tests/site tests/lab    # the live chapters' kernels read the runs computed above
+	$(TEST_ENV) $(PYTEST) tests/site
+
+## the whole book recomputed: every shared run, every chapter under nbval, the trained tables within their
+## spread, and the live widgets in a real JupyterLab (their kernels read the runs computed here)
+verify: $(STAMP) chromium
+	$(TEST_ENV) $(PY) -m helpers precompute --jobs 2
+	$(TEST_ENV) REQUIRE_RUNS=1 $(PYTEST) -n 2 --dist loadfile --nbval-lax --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg notebooks tests/test_within_spread.py
+	$(TEST_ENV) $(PYTEST) tests/lab
 
 ## Debian's chromium for the browser tests (the playwright package drives it; it never downloads one)
 chromium:

@@ -98,7 +98,7 @@ def cached(name: str, key: dict, compute: Callable[[], store.Results], where: st
 
 def prune(where: str | Path | None = None) -> list[Path]:
     """Delete cache files written by other code than the current one, unreadable files and leftovers
-    of interrupted writes; entries of other machine paths (e.g. make test's) are kept. Returns them."""
+    of interrupted writes; entries of other machine paths (e.g. make verify's) are kept. Returns them."""
     gone = []
     for p in sorted(Path(where or folder()).glob("*")):
         if p.name.endswith(".tmp") or (p.suffix == ".npz" and _stale(p)):

@@ -150,7 +150,7 @@ print(json.dumps({k: r[k].tolist() for k in ("final_train_mse", "final_params", 
 
 def _run(threads: int, dtype: str = "float64", **env) -> dict:
     """One small grid in a fresh process; without `env` on the native CPU path even when the suite
-    itself runs under `make test`'s alternative path."""
+    itself runs under `make test`'s or `make verify`'s alternative path."""
     base = {k: v for k, v in os.environ.items() if k not in ("MKL_ENABLE_INSTRUCTIONS", "ATEN_CPU_CAPABILITY")}
     out = subprocess.run([sys.executable, "-c", _RUN, str(threads), dtype], capture_output=True, text=True,
                          env={**base, **env}, check=True).stdout
@@ -165,7 +165,7 @@ def test_one_and_two_threads_give_bit_identical_runs():
 
 
 def test_another_cpu_code_path_gives_the_same_float64_numbers():
-    """What `make test` relies on at full scale: ATen without vector instructions and MKL limited to
+    """What `make verify` relies on at full scale: ATen without vector instructions and MKL limited to
     AVX compute other last bits. In float64, after 150 epochs at learning rates up to 1e-2, losses and
     gradient norms then differ by about 1e-7 of their size and weights by 1e-6 (measured here), far
     below the four digits the book prints at most; in float32 the same runs part by percents."""
