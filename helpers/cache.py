@@ -15,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import sys
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -96,15 +98,58 @@ def cached(name: str, key: dict, compute: Callable[[], store.Results], where: st
     return res
 
 
+def derived(name: str, compute: Callable[[], object], where: str | Path | None = None,
+            log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> object:
+    """compute() once per (name, the whole package's source, machine path), for values derived from cached runs
+    (a chapter's findings: the chapter, the summary and the within-spread check all ask for them). Keyed by
+    every module, presentation included (a finding's table is formatted there), and pickled; an unreadable
+    file is a miss."""
+    ident = json.dumps({"code": _package_hash(), "machine": machine()}, sort_keys=True)
+    p = Path(where or folder()) / f"{name}-{hashlib.sha256(ident.encode()).hexdigest()[:16]}.pkl"
+    if p.exists():
+        try:
+            return pickle.loads(p.read_bytes())[1]
+        except Exception:   # truncated, corrupt or written by other classes: recompute
+            log(f"cache: {p.name}: unreadable, recomputing {name}")
+    value = compute()
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(({"code": _package_hash()}, value), f)
+        os.replace(tmp, p)   # atomic: a reader sees the old file or the new one
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return value
+
+
+@lru_cache(maxsize=None)
+def _package_hash() -> str:
+    digest = hashlib.sha256()
+    for f in sorted(PACKAGE.rglob("*.py")):
+        digest.update(f.relative_to(PACKAGE).as_posix().encode() + b"\0" + f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def prune(where: str | Path | None = None) -> list[Path]:
     """Delete cache files written by other code than the current one, unreadable files and leftovers
     of interrupted writes; entries of other machine paths (e.g. make verify's) are kept. Returns them."""
     gone = []
     for p in sorted(Path(where or folder()).glob("*")):
-        if p.name.endswith(".tmp") or (p.suffix == ".npz" and _stale(p)):
+        stale = {".npz": _stale, ".pkl": _stale_derived}.get(p.suffix, lambda p: False)
+        if p.name.endswith(".tmp") or stale(p):
             p.unlink()
             gone.append(p)
     return gone
+
+
+def _stale_derived(p: Path) -> bool:
+    try:
+        with open(p, "rb") as f:
+            return pickle.load(f)[0]["code"] != _package_hash()
+    except Exception:
+        return True
 
 
 def _stale(p: Path) -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -142,11 +143,17 @@ def residual_profile(activation: str, depth: int, width: int = 64, init: str = "
     the unit's own a_{l-1} to leading order in 1/width). Backward: each block adds a path to the identity's,
     ||dL/da_{l-1}||^2 = (1 + chi_l) ||dL/da_l||^2 with chi_l = sigma_w^2 E[phi'(u_l)^2] > 0: the gradient can
     only grow toward the input, never vanish; and ||dL/du_l||^2 = E[phi'(u_l)^2] ||dL/da_l||^2."""
+    return np.array(_residual_profile(activation, depth, width, init))
+
+
+@lru_cache(maxsize=None)   # a chapter's table and its prose ask for the same profile
+def _residual_profile(activation: str, depth: int, width: int, init: str) -> tuple[float, ...]:
     act = activations.get(activation)
     vw, vb = weight_variance(init, width, width)
     s2 = width * vw
     h1 = _first_layer(np.linspace(-math.pi, math.pi, 200), width, init)
-    m, v = float(act.fn(h1).mean()), float((act.fn(h1) ** 2).mean())
+    a1 = act.fn(h1)
+    m, v = float(a1.mean()), float((a1 ** 2).mean())
     slope2, chis = [float((act.derivative(h1) ** 2).mean())], [0.0]
     for _ in range(depth - 1):
         q = s2 * v + vb
@@ -156,7 +163,7 @@ def residual_profile(activation: str, depth: int, width: int = 64, init: str = "
         chis.append(s2 * slope2[-1])
     # ||dL/da_l||^2 relative to layer L: the product of (1 + chi_k) over the blocks above l
     above = np.concatenate([np.cumprod((1 + np.array(chis[1:]))[::-1])[::-1], [1.0]])
-    return np.sqrt(np.array(slope2) / slope2[-1] * above)
+    return tuple(np.sqrt(np.array(slope2) / slope2[-1] * above))
 
 
 # ---- the fixed point and criticality (Poole et al. 2016, Schoenholz et al. 2017) -------------------
@@ -173,6 +180,7 @@ def _ratio(activation: str, sigma_w2: float, sigma_b2: float):
     return lambda qs: np.array([step(q) / q for q in np.atleast_1d(qs)])
 
 
+@lru_cache(maxsize=None)   # pure: the chapters and the summary ask for the same points again
 def fixed_point(activation: str, sigma_w2: float, sigma_b2: float = 0.0, q0: float = 1.0) -> float:
     """q*, the variance that deep pre-activations settle at when the first layer's is q0: 0.0 when the
     signal dies out, inf when it grows without bound (e.g. ReLU above sigma_w^2 = 2).
@@ -181,23 +189,24 @@ def fixed_point(activation: str, sigma_w2: float, sigma_b2: float = 0.0, q0: flo
     the roots of r(q) = map(q)/q - 1, and the iteration from q0 moves to the nearest root in the
     direction it starts in (down if r(q0) < 1, up if r(q0) > 1)."""
     r = _ratio(activation, sigma_w2, sigma_b2)
-    grid = np.logspace(-10, 10, 161)
-    vals = r(grid) - 1
     here = float(r(q0)[0] - 1)
     if abs(here) < 1e-13:
         return q0
     down = here < 0
-    side = grid < q0 if down else grid > q0
-    g, v = grid[side], vals[side]
-    g, v = (g[::-1], v[::-1]) if down else (g, v)        # walk away from q0
-    g, v = np.concatenate([[q0], g]), np.concatenate([[here], v])
-    cross = np.nonzero(np.sign(v[1:]) != np.sign(v[:-1]))[0]
-    if not len(cross):
+    grid = np.logspace(-10, 10, 161)
+    grid = grid[grid < q0][::-1] if down else grid[grid > q0]    # walk away from q0 to the first sign change
+    a, va = q0, here
+    for b in grid:
+        vb = float(r(b)[0] - 1)
+        if np.sign(vb) != np.sign(va):
+            break
+        a, va = b, vb
+    else:
         return 0.0 if down else math.inf
-    a, b = g[cross[0]], g[cross[0] + 1]
+    side = np.sign(va)
     for _ in range(100):                                    # bisection on log q
         m = math.sqrt(a * b)
-        if np.sign(r(m)[0] - 1) == np.sign(r(a)[0] - 1):
+        if np.sign(r(m)[0] - 1) == side:
             a = m
         else:
             b = m
@@ -214,6 +223,7 @@ def chi(activation: str, sigma_w2: float, q: float) -> float:
     return sigma_w2 * gauss_mean(lambda h: act.derivative(h) ** 2, q)
 
 
+@lru_cache(maxsize=None)
 def chi_1(activation: str, sigma_w2: float, sigma_b2: float = 0.0, q0: float = 1.0) -> tuple[float, float]:
     """(q*, chi_1): chi at the fixed point reached from q0, the per-layer factor deep in the network."""
     q = fixed_point(activation, sigma_w2, sigma_b2, q0)
@@ -225,6 +235,7 @@ def depth_scale(chi1: float) -> float:
     return math.inf if chi1 == 1 else -1 / math.log(chi1)
 
 
+@lru_cache(maxsize=None)
 def critical_sigma_w2(activation: str, sigma_b2: float = 0.0, q0: float = 1.0) -> float:
     """The sigma_w^2 at which chi_1 = 1 at the fixed point reached from q0 (zero bias by default): the
     edge of chaos. Bisection on log sigma_w^2 (chi_1 grows with sigma_w^2 for every activation here).
@@ -252,6 +263,7 @@ def edge_sigma_w2(activation: str) -> float:
     return c if math.isfinite(c) else math.sqrt(math.prod(critical_jump(activation)))
 
 
+@lru_cache(maxsize=None)
 def critical_jump(activation: str, sigma_b2: float = 0.0, q0: float = 1.0,
                   lo: float = 0.05, hi: float = 1e4) -> tuple[float, float]:
     """A tight bracket (lo, hi) of sigma_w^2 around where chi_1 (from q0) passes 1, continuously or not."""

@@ -89,3 +89,22 @@ def test_optional_modules_enter_only_the_keys_of_the_runs_that_name_them(tmp_pat
     assert cache.path("demo", {}, tmp_path) != cache.path("demo", {}, tmp_path, modules=("theory.py",))
     res = cache.cached("demo", {}, _tiny([]), tmp_path, modules=("theory.py",))
     assert res.meta["cache"]["code_with_modules"] == with_theory and not cache.prune(tmp_path)
+
+
+def test_derived_values_are_computed_once_and_a_corrupt_file_is_a_miss(tmp_path):
+    calls, said = [], []
+    compute = lambda: calls.append(1) or {"table": [1.5, "2 ± 1"]}
+    assert cache.derived("findings_demo", compute, tmp_path) == cache.derived("findings_demo", compute, tmp_path)
+    assert calls == [1]
+    (path,) = tmp_path.glob("findings_demo-*.pkl")
+    path.write_bytes(b"half a pickle")
+    assert cache.derived("findings_demo", compute, tmp_path, log=said.append) == {"table": [1.5, "2 ± 1"]}
+    assert calls == [1, 1] and len(said) == 1 and "recomputing findings_demo" in said[0]
+
+
+def test_derived_values_are_keyed_by_every_module_and_pruned_when_stale(tmp_path, monkeypatch):
+    cache.derived("findings_demo", lambda: 1, tmp_path)
+    (fresh,) = tmp_path.glob("*.pkl")
+    monkeypatch.setattr(cache, "_package_hash", lambda: "0" * 16)      # as after an edit to any module
+    assert cache.derived("findings_demo", lambda: 2, tmp_path) == 2    # another file: recomputed
+    assert [p.name for p in cache.prune(tmp_path)] == [fresh.name]

@@ -8,9 +8,12 @@ from functools import lru_cache
 
 @lru_cache(maxsize=None)
 def chapter(name: str) -> dict:
-    """The findings of one chapter module (seed, gradients, sparsity, stability, expressivity, dynamics)."""
+    """The findings of one chapter module (seed, gradients, sparsity, ..., stacks): computed once per code and
+    machine path (helpers.cache.derived), so the summary and the checks load what the chapter computed."""
     from importlib import import_module
-    return import_module(f"{__name__}.{name}").findings()
+
+    from .. import cache
+    return cache.derived(f"findings_{name}", lambda: import_module(f"{__name__}.{name}").findings())
 
 
 def glue(values: dict, names: list[str] | None = None) -> None:
