@@ -100,11 +100,13 @@ def cached(name: str, key: dict, compute: Callable[[], store.Results], where: st
 
 def derived(name: str, compute: Callable[[], object], where: str | Path | None = None,
             log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> object:
-    """compute() once per (name, the whole package's source, machine path), for values derived from cached runs
-    (a chapter's findings: the chapter, the summary and the within-spread check all ask for them). Keyed by
-    every module, presentation included (a finding's table is formatted there), and pickled; an unreadable
-    file is a miss."""
-    ident = json.dumps({"code": _package_hash(), "machine": machine()}, sort_keys=True)
+    """compute() once per (name, the whole package's source, machine path, library versions), for values
+    derived from cached runs (a chapter's findings: the chapter, the summary and the within-spread check all ask
+    for them). Keyed by every module, presentation included (a finding's table is formatted there), and
+    pickled; an unreadable file is a miss, and a file that cannot be written only costs the next reader time."""
+    from importlib.metadata import version
+    ident = json.dumps({"code": _package_hash(), "machine": machine(), "python": sys.version.split()[0],
+                        **{lib: version(lib) for lib in ("scipy", "scikit-learn")}}, sort_keys=True)
     p = Path(where or folder()) / f"{name}-{hashlib.sha256(ident.encode()).hexdigest()[:16]}.pkl"
     if p.exists():
         try:
@@ -112,15 +114,21 @@ def derived(name: str, compute: Callable[[], object], where: str | Path | None =
         except Exception:   # truncated, corrupt or written by other classes: recompute
             log(f"cache: {p.name}: unreadable, recomputing {name}")
     value = compute()
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(({"code": _package_hash()}, value), f)
-        os.replace(tmp, p)   # atomic: a reader sees the old file or the new one
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(({"code": _package_hash()}, value), f)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)   # as store.save: a cache file is for reading by anyone
+            os.replace(tmp, p)              # atomic: a reader sees the old file or the new one
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except (OSError, pickle.PicklingError) as e:
+        log(f"cache: could not write {p.name} ({e}); {name} is computed again next time")
     return value
 
 

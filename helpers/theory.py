@@ -195,7 +195,7 @@ def fixed_point(activation: str, sigma_w2: float, sigma_b2: float = 0.0, q0: flo
     down = here < 0
     grid = np.logspace(-10, 10, 161)
     grid = grid[grid < q0][::-1] if down else grid[grid > q0]    # walk away from q0 to the first sign change
-    a, va = q0, here
+    a, va = np.float64(q0), here
     for b in grid:
         vb = float(r(b)[0] - 1)
         if np.sign(vb) != np.sign(va):

@@ -1,8 +1,19 @@
 """Shared fixtures: a fixed thread count and small, fast configurations."""
+import os
+
 import pytest
 import torch
 
-from helpers import make_dataset, seed_everything
+from helpers import book, make_dataset, seed_everything
+
+
+def book_runs_ready() -> bool:
+    """Whether tests that read the book's shared runs may run: REQUIRE_RUNS=1 (`make verify`, which computed
+    them; never skip there), or the seed run cached for this code and machine path (`make precompute` ran)."""
+    return bool(os.environ.get("REQUIRE_RUNS")) or book.seed_run_cached(book.Baseline())
+
+
+NO_RUNS = "the book's shared runs are not cached: `make precompute` (or `make verify`) first"
 
 
 @pytest.fixture(autouse=True)

@@ -108,3 +108,11 @@ def test_derived_values_are_keyed_by_every_module_and_pruned_when_stale(tmp_path
     monkeypatch.setattr(cache, "_package_hash", lambda: "0" * 16)      # as after an edit to any module
     assert cache.derived("findings_demo", lambda: 2, tmp_path) == 2    # another file: recomputed
     assert [p.name for p in cache.prune(tmp_path)] == [fresh.name]
+
+
+def test_derived_value_that_cannot_be_written_is_still_returned(tmp_path):
+    said = []
+    blocker = tmp_path / "file"
+    blocker.write_text("")                       # a file where the cache folder should be
+    assert cache.derived("findings_demo", lambda: 3, blocker / "cache", log=said.append) == 3
+    assert len(said) == 1 and "could not write" in said[0]

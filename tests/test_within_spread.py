@@ -4,13 +4,13 @@ within the spread it prints. nbval compares every other checked cell exactly."""
 import contextlib
 import io
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
+from conftest import NO_RUNS, book_runs_ready
 
-from helpers import agreement, book, findings, summary
+from helpers import agreement, findings, summary
 
 MARK = "# CHECK_WITHIN_SPREAD"
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -60,8 +60,7 @@ def test_some_cells_are_marked():
     assert list(_marked()), "no cell carries " + MARK
 
 
-@pytest.mark.skipif(not os.environ.get("REQUIRE_RUNS") and not book.seed_run_cached(book.Baseline()),
-                    reason="the book's shared runs are not cached: `make precompute` (or `make verify`) first")
+@pytest.mark.skipif(not book_runs_ready(), reason=NO_RUNS)
 @pytest.mark.parametrize("chapter,source,outputs", list(_marked()))
 def test_output_agrees_within_its_spread(chapter, source, outputs):
     committed = _committed(outputs)

@@ -11,10 +11,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 import lab_client  # noqa: E402
+from conftest import NO_RUNS, book_runs_ready  # noqa: E402
 
 LIVE = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if "widgets.explore" in p.read_text())
-pytestmark = pytest.mark.skipif(not Path(lab_client.CHROMIUM).is_file(),
-                                reason=f"no {lab_client.CHROMIUM}: `make chromium` installs it")
+pytestmark = [pytest.mark.skipif(not Path(lab_client.CHROMIUM).is_file(),
+                                 reason=f"no {lab_client.CHROMIUM}: `make chromium` installs it"),
+              pytest.mark.skipif(not book_runs_ready(), reason=NO_RUNS)]   # the chapters' kernels read them
 
 
 @pytest.fixture(scope="module")
