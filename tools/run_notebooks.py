@@ -32,6 +32,20 @@ def _widget_ids(nb) -> list[str]:
             if WIDGET_VIEW in out.get("data", {})]
 
 
+def _merge_streams(cell) -> None:
+    """One output per run of stdout (or stderr) text: how the kernel happened to flush it (a busy machine
+    splits a print in two) must not show in the file."""
+    merged = []
+    for out in cell.get("outputs", []):
+        if merged and out.get("output_type") == "stream" == merged[-1].get("output_type") \
+                and out.get("name") == merged[-1].get("name"):
+            merged[-1]["text"] = "".join(merged[-1]["text"]) + "".join(out["text"])
+        else:
+            merged.append(out)
+    if "outputs" in cell:
+        cell.outputs = merged
+
+
 def normalise(path: Path) -> str:
     """The notebook's normalised JSON text."""
     nb = nbformat.read(path, as_version=4)
@@ -39,6 +53,7 @@ def normalise(path: Path) -> str:
     _cell_ids(nb)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        _merge_streams(cell)
     # The saved widget state only serves a widget manager in the page, which the offline site does not
     # load (live widgets need a kernel; the static explorers are plain HTML), and it churns on every run.
     nb.metadata.pop("widgets", None)
