@@ -56,12 +56,16 @@ def folder() -> Path:
 def code_hash(modules: tuple[str, ...] = ()) -> str:
     """Hash of the source of every computing module of helpers/, plus the optional `modules` named
     (16 hex digits)."""
+    return _source_hash(lambda top: top not in NOT_COMPUTING and (top not in OPTIONAL or top in modules))
+
+
+def _source_hash(keep: Callable[[str], bool]) -> str:
+    """Hash of the helpers/ source files whose top-level entry (module or subpackage) `keep` accepts."""
     digest = hashlib.sha256()
     for f in sorted(PACKAGE.rglob("*.py")):
         rel = f.relative_to(PACKAGE)
-        if rel.parts[0] in NOT_COMPUTING or (rel.parts[0] in OPTIONAL and rel.parts[0] not in modules):
-            continue
-        digest.update(rel.as_posix().encode() + b"\0" + f.read_bytes())
+        if keep(rel.parts[0]):
+            digest.update(rel.as_posix().encode() + b"\0" + f.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -134,10 +138,7 @@ def derived(name: str, compute: Callable[[], object], where: str | Path | None =
 
 @lru_cache(maxsize=None)
 def _package_hash() -> str:
-    digest = hashlib.sha256()
-    for f in sorted(PACKAGE.rglob("*.py")):
-        digest.update(f.relative_to(PACKAGE).as_posix().encode() + b"\0" + f.read_bytes())
-    return digest.hexdigest()[:16]
+    return _source_hash(lambda top: True)
 
 
 def prune(where: str | Path | None = None) -> list[Path]:

@@ -145,11 +145,6 @@ def off_share(res: Results, epoch: int = 500) -> np.ndarray:
         return np.nanmean(off, -1)
 
 
-def modes(res: Results, over: tuple[str, ...]) -> np.ndarray:
-    """Each run's ending (failure.MODES index), "converged" judged against the activation's best over `over`."""
-    return failure.modes_of(res, over)
-
-
 # ---- tables -------------------------------------------------------------------------------------------------
 def grid_table(res: Results, dim: str, values, measure, fmt, title: str, **fixed) -> Table:
     """Rows: activations; a column per value of `dim`: fmt(measure(res) at fixed, that value, over seeds)."""
@@ -313,7 +308,7 @@ def findings() -> dict:
                                         f"Test MSE after 500 epochs, depth {d}, Adam 1e-3", depth=d)
     f["init_floor_20"] = grid_table(grid, "case", CASES, epochs_to_floor, never,
                                     "Epochs to 2x the noise floor (train loss < 0.02), depth 20", depth=20)
-    init_modes = modes(grid, ("case", "depth"))
+    init_modes = failure.modes_of(grid, ("case", "depth"))
     f["init_modes_20"] = grid_table(grid, "case", CASES, lambda r: init_modes, mode_cell,
                                     "Majority ending over 5 seeds, depth 20", depth=20)
     f["init_ratio_200"] = grid_table(grid, "case", CASES, lambda r: grad_ratio(r, 200), geo,

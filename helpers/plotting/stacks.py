@@ -148,7 +148,7 @@ def variant_modes(blk: Results, setting: str = "depth 10, lr 0.1") -> plt.Figure
     """Majority ending per activation x variant at a large learning rate (chapter 4's colours)."""
     use_style()
     i = blk.index("setting", setting)
-    codes = stacks.modes(blk, ("setting", "variant"))[i].transpose(1, 0, 2)            # [activation, variant, seed]
+    codes = failure.modes_of(blk, ("setting", "variant"))[i].transpose(1, 0, 2)            # [activation, variant, seed]
     final = failure.finite(blk["final_test_mse"], blk)[i].transpose(1, 0, 2)
     fig, ax = plt.subplots(figsize=(7.6, 4.6))
     mode_grid(ax, codes, final, blk.coords["activation"], [VARIANT_LABEL[v] for v in blk.coords["variant"]],
