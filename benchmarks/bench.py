@@ -32,9 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 from helpers import activations, book, make_dataset, seed_everything  # noqa: E402
-from helpers.batched import FlatOptimizer, ModelSpec, Workspace, loss_and_grad, train_batched  # noqa: E402
+from helpers.batched import FlatOptimizer, ModelSpec, loss_and_grad, train_batched  # noqa: E402
 from helpers.loop import train_loop  # noqa: E402
 from helpers.models import StackedMLP, layer_sizes  # noqa: E402
+from helpers.workspace import Workspace  # noqa: E402
 
 ROWS: list[tuple[str, str, str]] = []
 

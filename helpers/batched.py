@@ -20,6 +20,7 @@ from .data import Dataset
 from .models import StackedMLP
 from .recorder import Recorder
 from .store import Results
+from .workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -31,32 +32,6 @@ class ModelSpec:
     seed: int
     lr: float | None = None  # None: the TrainConfig's lr
     weight_scale: float = 1.0
-
-
-# Models go through a step in chunks whose activations fit in a core's cache: at this size the batched
-# matmuls run at 80% of the machine's peak instead of 50% (benchmarks/bench_engine.py measures it).
-CHUNK_ELEMENTS = 8 * 64 * 200
-
-
-class Workspace:
-    """The forward and backward buffers of one chunk of models at one batch size, allocated once and
-    reused by every chunk and step. Layout [model, unit, input]: a layer is h^T = W^T a^T + b, which
-    the BLAS runs faster than [model, input, unit]."""
-
-    def __init__(self, net: StackedMLP, n: int):
-        c, W, L = self.size(net, n), net.width, net.depth
-        new = lambda *shape: torch.empty(*shape, dtype=net.flat.dtype, device=net.flat.device)  # noqa: E731
-        self.chunk = c
-        self.h = [new(c, W, n) for _ in range(L)]          # pre-activations h_1..h_L (transposed)
-        self.a = [new(c, W, n) for _ in range(L)]          # a_1..a_L
-        self.out = new(c, net.d_out, n)
-        self.back = new(c, W, n)                           # dL/da_l
-        self.delta = [new(c, W, n), new(c, W, n)]          # dL/dh_l, two alternating buffers
-        self.gw = [new(c, fi, fo) for fi, fo in net.shapes]
-
-    @staticmethod
-    def size(net: StackedMLP, n: int) -> int:
-        return max(1, min(net.M, CHUNK_ELEMENTS // (net.width * n)))
 
 
 def _loss_and_delta(z: Tensor, y: Tensor, task: str) -> tuple[Tensor, Tensor]:
@@ -81,38 +56,28 @@ def loss_and_grad(net: StackedMLP, x: Tensor, y: Tensor, ws: Workspace | None = 
 
     With probe=True also returns, per hidden layer l = 1..L, mean |dL/dW_l| and ||dL/dh_l|| [M, L]
     (the definitions of helpers.probes.layer_gradients), read off this very backward pass."""
-    n = x.shape[-2]
-    ws = ws or Workspace(net, n)
-    xt, yt = x.transpose(-1, -2), y.transpose(-1, -2)                # [1, N] or [M, 1, N]
+    ws = ws or Workspace(net, x.shape[-2])
+    xt, yt = x.transpose(-1, -2), y.transpose(-1, -2)                # [d_in, N] or [M, d_in, N]
     losses = torch.empty(net.M, dtype=x.dtype, device=x.device)
     grad_w = torch.empty(net.M, net.depth, dtype=x.dtype, device=x.device) if probe else None
     grad_h = torch.empty(net.M, net.depth, dtype=x.dtype, device=x.device) if probe else None
-    for s0 in range(0, net.M, ws.chunk):
-        e0 = min(s0 + ws.chunk, net.M)
-        k, runs = e0 - s0, net.runs_within(s0, e0)
-        Wt = [w.detach()[s0:e0].transpose(1, 2) for w in net.weights]   # W_l^T [k, fan_out, fan_in]
-        bt = [v.detach()[s0:e0].transpose(1, 2) for v in net.biases]    # [k, fan_out, 1]
-        a = [xt.expand(k, *xt.shape) if xt.dim() == 2 else xt[s0:e0]] + [t[:k] for t in ws.a]
-        h = [t[:k] for t in ws.h]
-        for l in range(net.depth):
-            torch.baddbmm(bt[l], Wt[l], a[l], out=h[l])
-            for act, s, e in runs:
-                act.into(h[l][s:e], a[l + 1][s:e])
-        z = torch.baddbmm(bt[-1], Wt[-1], a[-1], out=ws.out[:k])
-        losses[s0:e0], delta = _loss_and_delta(z, yt if yt.dim() == 2 else yt[s0:e0], task)  # delta: dL/dz
+    for c in ws.chunks():
+        z = c.forward(xt)
+        a = [xt.expand(c.k, *xt.shape) if xt.dim() == 2 else xt[c.s:c.e]] + c.a   # a_0 = x, a_1..a_L
+        losses[c.s:c.e], delta = _loss_and_delta(z, yt if yt.dim() == 2 else yt[c.s:c.e], task)  # dL/dz
         for l in range(net.depth, -1, -1):  # delta = dL/dh for layer l+1 (the readout when l = depth)
             if probe and l < net.depth:
-                grad_h[s0:e0, l] = delta.flatten(1).norm(dim=1)
-            gw = torch.bmm(a[l], delta.transpose(1, 2), out=ws.gw[l][:k])   # dL/dW_l [k, fan_in, fan_out]
-            net.weights[l].grad[s0:e0].copy_(gw)  # (a bmm straight into this strided view is slower)
-            torch.sum(delta, dim=2, out=net.biases[l].grad[s0:e0, 0])
+                grad_h[c.s:c.e, l] = delta.flatten(1).norm(dim=1)
+            gw = torch.bmm(a[l], delta.transpose(1, 2), out=c.gw[l])   # dL/dW_l [k, fan_in, fan_out]
+            c.gw_out[l].copy_(gw)  # (a bmm straight into this strided view is slower)
+            torch.sum(delta, dim=2, out=c.gb_out[l])
             if probe and l < net.depth:
-                grad_w[s0:e0, l] = gw.abs().mean(dim=(1, 2))
+                grad_w[c.s:c.e, l] = gw.abs().mean(dim=(1, 2))
             if l > 0:
-                torch.bmm(Wt[l].transpose(1, 2), delta, out=ws.back[:k])   # dL/da_l = W_l delta
-                nxt = ws.delta[l % 2][:k]
-                for act, s, e in runs:                                      # dL/dh_l = dL/da_l * phi'(h_l)
-                    act.vjp_into(ws.back[s:e], h[l - 1][s:e], a[l][s:e], nxt[s:e])
+                torch.bmm(c.W[l], delta, out=c.back)                      # dL/da_l = W_l delta
+                nxt = c.delta[l % 2]
+                for act, s, e in c.runs:                                  # dL/dh_l = dL/da_l * phi'(h_l)
+                    act.vjp_into(c.back[s:e], c.h[l - 1][s:e], c.a[l - 1][s:e], nxt[s:e])
                 delta = nxt
     return losses, grad_w, grad_h
 

@@ -93,10 +93,6 @@ class BlockStack:
         return (out, us) if ref is None else (out[:, n_ref:], [u[:, n_ref:] for u in us])
 
 
-def _mse(out: Tensor, y: Tensor) -> Tensor:
-    return ((out - y) ** 2).mean(dim=(1, 2))
-
-
 def train(variant: str, activation_names: list[str], seeds: list[int], data: Dataset, cfg: TrainConfig,
           depth: int = 10, width: int = 64, init: str = "torch_default", lrs: list[float] | None = None,
           weight_scale: float = 1.0) -> store.Results:
@@ -138,7 +134,7 @@ def train(variant: str, activation_names: list[str], seeds: list[int], data: Dat
         out, us = net.forward(d.x)
         for u in us:
             u.retain_grad()
-        losses = _mse(out, d.y)
+        losses = probes.per_model_mse(out, d.y)
         bad = alive & ~torch.isfinite(losses.detach())
         if bad.any():
             diverged[bad.numpy()] = min(epoch + 1, cfg.epochs)   # the engine's count: epoch e's loss is before step e
@@ -157,7 +153,7 @@ def train(variant: str, activation_names: list[str], seeds: list[int], data: Dat
         opt.step()
     states(1)
     with torch.no_grad():
-        final_test = _mse(net.forward(d.x_test, ref=d.x)[0], d.y_test)
+        final_test = probes.per_model_mse(net.forward(d.x_test, ref=d.x)[0], d.y_test)
     final = {"final_train_mse": np.where(alive.numpy(), logs["loss"][:, -1], np.nan),
              "final_test_mse": np.where(alive.numpy(), final_test.numpy(), np.nan)}
     axes = {"activation": names, "lr": lr_axis, "seed": list(seeds)}

@@ -3,7 +3,7 @@ path, and loaded afterwards (the CLI, `python -m helpers precompute` and every c
 
 A file's key hashes (1) the experiment's parameters, (2) the source of the modules that compute
 results (not plotting, tables or widgets: a colour change recomputes nothing), and (3) what changes
-the numbers on this machine: torch and numpy versions and the CPU code path (ATen's vector
+the numbers on this machine: torch, numpy and scikit-learn versions and the CPU code path (ATen's vector
 instructions, MKL's instruction limit). Thread counts do not change the numbers (a test checks
 that 1 and 2 threads give bit-identical runs), so they are not part of the key.
 
@@ -17,8 +17,8 @@ import json
 import os
 import pickle
 import sys
-import tempfile
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 from typing import Callable
 
@@ -70,9 +70,10 @@ def _source_hash(keep: Callable[[str], bool]) -> str:
 
 
 def machine() -> dict[str, str]:
-    """What, besides parameters and code, changes the numbers: versions and the CPU code path."""
+    """What, besides parameters and code, changes the numbers: versions (scikit-learn's splits the digits) and
+    the CPU code path."""
     import torch
-    return {"torch": torch.__version__, "numpy": np.__version__,
+    return {"torch": torch.__version__, "numpy": np.__version__, "scikit-learn": version("scikit-learn"),
             "cpu_capability": torch.backends.cpu.get_cpu_capability(),
             "mkl_instructions": os.environ.get("MKL_ENABLE_INSTRUCTIONS", "native")}
 
@@ -108,9 +109,8 @@ def derived(name: str, compute: Callable[[], object], where: str | Path | None =
     derived from cached runs (a chapter's findings: the chapter, the summary and the within-spread check all ask
     for them). Keyed by every module, presentation included (a finding's table is formatted there), and
     pickled; an unreadable file is a miss, and a file that cannot be written only costs the next reader time."""
-    from importlib.metadata import version
     ident = json.dumps({"code": _package_hash(), "machine": machine(), "python": sys.version.split()[0],
-                        **{lib: version(lib) for lib in ("scipy", "scikit-learn")}}, sort_keys=True)
+                        "scipy": version("scipy")}, sort_keys=True)
     p = Path(where or folder()) / f"{name}-{hashlib.sha256(ident.encode()).hexdigest()[:16]}.pkl"
     if p.exists():
         try:
@@ -119,18 +119,7 @@ def derived(name: str, compute: Callable[[], object], where: str | Path | None =
             log(f"cache: {p.name}: unreadable, recomputing {name}")
     value = compute()
     try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(({"code": _package_hash()}, value), f)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)   # as store.save: a cache file is for reading by anyone
-            os.replace(tmp, p)              # atomic: a reader sees the old file or the new one
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        store.write_atomically(p, lambda f: pickle.dump(({"code": _package_hash()}, value), f))
     except (OSError, pickle.PicklingError) as e:
         log(f"cache: could not write {p.name} ({e}); {name} is computed again next time")
     return value

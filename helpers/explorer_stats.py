@@ -11,9 +11,10 @@ import torch
 from torch import Tensor
 
 from . import activations, blocks, probes, store
-from .batched import Workspace, loss_and_grad
+from .batched import loss_and_grad
 from .data import make_dataset
 from .models import StackedMLP
+from .workspace import Workspace
 
 
 @lru_cache(maxsize=16)

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from . import workspace
 from .models import StackedMLP
 
 # unit_states() returns these per layer, in this order
@@ -78,11 +79,21 @@ def is_on(act, h: Tensor) -> Tensor:
     return relative_slope(act, h) >= ON_THRESHOLD
 
 
-@torch.no_grad()
 def unit_states(net: StackedMLP, x_grid: Tensor, pre: list[Tensor] | None = None) -> tuple[Tensor, Tensor, Tensor]:
-    """Per layer, measured on the inputs x_grid (pre: their pre-activations, if already computed):
+    """Per layer, the states of the units on the inputs x_grid (see states), by the engine's forward pass;
+    or of given pre-activations pre[l] [M, N, width] (a network with normalised or residual blocks)."""
+    if pre is not None:
+        return states(net.runs, [u.transpose(1, 2) for u in pre], [net.activate(u).transpose(1, 2) for u in pre])
+    parts = [states(chunk.runs, chunk.h, chunk.a) for chunk, _ in workspace.forward(net, x_grid)]
+    return tuple(torch.cat(p) for p in zip(*parts))
 
-    fractions [M, L, 4] (see UNIT_STATES):
+
+@torch.no_grad()
+def states(runs, hs: list[Tensor], acts: list[Tensor]) -> tuple[Tensor, Tensor, Tensor]:
+    """Per layer, from the pre-activations h_l and activations a_l [m, width, N] of m models on N inputs
+    (runs: (activation, start, stop) of the models, as StackedMLP.runs):
+
+    fractions [m, L, 4] (see UNIT_STATES):
     - active: fraction of (input, unit) pairs where the unit is on: |phi'(h)| >= 25% of its max,
       i.e. it passes at least a quarter of its best gain (ReLU, Leaky ReLU: h > 0; GELU: h > -0.28;
       sigmoid: |h| < 2.63; tanh: |h| < 1.32; identity: always);
@@ -90,25 +101,26 @@ def unit_states(net: StackedMLP, x_grid: Tensor, pre: list[Tensor] | None = None
     - saturated: fraction of units with |phi'| < 1% of its max for every grid input (dead included);
     - off: fraction of units that are on for no grid input (dead, saturated, or a Leaky ReLU unit
       negative everywhere, which still passes 1% of the gradient);
-    per_unit [M, L, width]: the fraction of inputs at which each unit is on;
-    value_zero [M, L]: sparsity of the activation *values*, the share of (input, unit) pairs with
+    per_unit [m, L, width]: the fraction of inputs at which each unit is on;
+    value_zero [m, L]: sparsity of the activation *values*, the share of (input, unit) pairs with
     |a| < VALUE_ZERO x the layer's largest |a| (a ReLU unit at h < 0 is zero; a sigmoid unit stuck at
     a = 1 is off, yet its value is not zero).
-    Derivatives are evaluated in float64 so that rounding cannot fake a zero.
+    Derivatives are evaluated in float64 so that rounding cannot fake a zero. A unit's largest relative
+    slope over the inputs decides dead (== 0), saturated (< 1%) and off (not >= 25%) in one reduction.
     """
     fractions, per_unit, zero = [], [], []
-    for h in (pre_activations(net, x_grid) if pre is None else pre):
-        rows, units = [], []
-        for act, s, e in net.runs:
-            d = relative_slope(act, h[s:e])  # [m, N, width]
-            on = d >= ON_THRESHOLD
-            units.append(on.double().mean(1))
-            rows.append(torch.stack([on.double().mean(dim=(1, 2)),
-                                     (d == 0).all(1).double().mean(1),
-                                     (d < SATURATION_THRESHOLD).all(1).double().mean(1),
-                                     (~on).all(1).double().mean(1)], 1))
-        a = net.activate(h).abs().flatten(1)                      # [M, N * width]
-        zero.append((a < VALUE_ZERO * a.max(1, keepdim=True).values).double().mean(1))
+    for h, a in zip(hs, acts):
+        n, rows, units = h.shape[2], [], []
+        for act, s, e in runs:
+            d = act.derivative(h[s:e].double()).abs_().div_(act.max_slope)   # relative_slope, in place
+            on = (d >= ON_THRESHOLD).sum(2).double()        # inputs at which each unit is on
+            top = d.amax(2)                                 # NaN if any input's slope is NaN
+            units.append(on / n)
+            rows.append(torch.stack([on.sum(1) / (on.shape[1] * n), (top == 0).double().mean(1),
+                                     (top < SATURATION_THRESHOLD).double().mean(1),
+                                     (~(top >= ON_THRESHOLD)).double().mean(1)], 1))
+        a = a.abs().flatten(1)                              # [m, width * N]
+        zero.append((a < VALUE_ZERO * a.max(1, keepdim=True).values).sum(1, dtype=torch.float64) / a.shape[1])
         fractions.append(torch.cat(rows))
         per_unit.append(torch.cat(units))
     return torch.stack(fractions, 1), torch.stack(per_unit, 1), torch.stack(zero, 1)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from . import probes
+from . import probes, workspace
 from .data import Dataset
 from .models import StackedMLP
 from .store import Results
@@ -80,6 +80,7 @@ class Recorder:
         self.test_epochs = cfg.when(tuple(range(cfg.test_every, cfg.epochs + 1, cfg.test_every)))
         self.layers, self.depth = cfg.layers(depth), depth
         self.x_hidden = data.x_test[::10]
+        self._spaces: dict[int, workspace.Workspace] = {}
         nan = lambda *shape, dtype=np.float64: np.full(shape, np.nan, dtype)  # noqa: E731
         E, R, G, S = cfg.epochs, len(self.rec_epochs), len(self.grad_epochs), len(self.state_epochs)
         P = len(self.layers)
@@ -158,31 +159,37 @@ class Recorder:
             self.gradients(epoch, *probes.layer_gradients(net, d.x, d.y, self.task), alive)
         test_due, states_due = epoch in self.test_epochs, epoch in self.state_epochs
         test = torch.empty(net.M, dtype=d.x.dtype, device=d.x.device) if test_due else None
-        if test_due or states_due:  # one forward pass on the dense grid serves both, a chunk at a time
+        if test_due or states_due:  # one forward pass on the dense grid serves both, a chunk of models at a time
             i = self.state_epochs.index(epoch) if states_due else None
-            for s, e, part in net.chunks(len(d.x_test)):
-                out, pre = probes.forward(part, d.x_test, keep=states_due)
+            for chunk, z in workspace.forward(net, d.x_test, self._grid_space(net, len(d.x_test))):
+                s, e, out = chunk.s, chunk.e, z.transpose(1, 2)             # out [k, N, d_out]
                 if test_due:
                     test[s:e] = probes.per_model_loss(out, d.y_test, self.task)
                     if self.classifies:
                         self._put("test_accuracy", (self.test_epochs.index(epoch),),
                                   probes.per_model_accuracy(out, d.y_test), alive, (s, e))
                 if states_due:
-                    fractions, per_unit, zero = probes.unit_states(part, d.x_test, pre)
+                    fractions, per_unit, zero = probes.states(chunk.runs, chunk.h, chunk.a)
                     self._put("unit_states", (i,), fractions, alive, (s, e))
                     self._put("unit_active", (i,), per_unit, alive, (s, e))
                     self._put("value_zero", (i,), zero, alive, (s, e))
         if epoch in self.rec_epochs:
             i = self.rec_epochs.index(epoch)
-            for s, e, part in net.chunks(len(self.x_hidden) if self.classifies else len(d.x_wide)):
-                if self.layers:
-                    _, pre = probes.forward(part, self.x_hidden)
-                    self._put("hidden_pre", (i,), torch.stack([pre[l - 1] for l in self.layers], 1), alive, (s, e))
-                    self._put("hidden", (i,), torch.stack([part.activate(pre[l - 1]) for l in self.layers], 1),
-                              alive, (s, e))
-                if not self.classifies:
-                    self._put("pred", (i,), probes.forward(part, d.x_wide, keep=False)[0][..., 0], alive, (s, e))
+            pick = lambda t: torch.stack([t[l - 1] for l in self.layers], 1).transpose(-1, -2)  # noqa: E731
+            if self.layers:                                                 # [k, probe layer, input, unit]
+                for chunk, _ in workspace.forward(net, self.x_hidden, self._grid_space(net, len(self.x_hidden))):
+                    self._put("hidden_pre", (i,), pick(chunk.h), alive, (chunk.s, chunk.e))
+                    self._put("hidden", (i,), pick(chunk.a), alive, (chunk.s, chunk.e))
+            if not self.classifies:
+                for chunk, z in workspace.forward(net, d.x_wide, self._grid_space(net, len(d.x_wide))):
+                    self._put("pred", (i,), z[:, 0], alive, (chunk.s, chunk.e))
         return test
+
+    def _grid_space(self, net: StackedMLP, n: int) -> workspace.Workspace:
+        """The engine's buffers for net on a grid of n inputs, made once per run."""
+        if n not in self._spaces or self._spaces[n].net is not net:
+            self._spaces[n] = workspace.Workspace(net, n)
+        return self._spaces[n]
 
     def curves(self, epoch: int, loss: torch.Tensor, test_mse: torch.Tensor | None, alive) -> None:
         self._put("loss", (epoch - 1,), loss, alive)

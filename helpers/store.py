@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 import numpy as np
 
@@ -91,14 +92,21 @@ def versions() -> dict[str, str]:
 
 def save(results: Results, path: str | os.PathLike) -> Path:
     """Write atomically: a reader sees the old file or the complete new one, never a torn one."""
-    path = Path(path)
     meta = dict(results.meta, format=FORMAT, dims={k: list(v) for k, v in results.dims.items()},
                 coords=results.coords, created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    return write_atomically(path, lambda f: np.savez_compressed(
+        f, **results.arrays, **{_META_KEY: np.array(json.dumps(meta))}))
+
+
+def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
+    """write(f) into a temporary file beside `path`, then rename it over `path` (atomic on one file system),
+    readable by all as the umask allows; a failed write leaves no file behind."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, **results.arrays, **{_META_KEY: np.array(json.dumps(meta))})
+            write(f)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp made it private; a results file is for reading

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-import helpers.batched as batched
+import helpers.workspace as workspace
 from helpers.activations import ACTIVATIONS
 from helpers.batched import ModelSpec, loss_and_grad, train_batched
 from helpers.config import TrainConfig
@@ -33,7 +33,7 @@ def close(a, b, rtol, what=""):
 
 @pytest.mark.parametrize("chunk", [1, 3, 1000])
 def test_hand_written_backward_and_probes_equal_autograd(data, monkeypatch, chunk):
-    monkeypatch.setattr(batched, "CHUNK_ELEMENTS", chunk * 24 * 200)
+    monkeypatch.setattr(workspace, "CHUNK_ELEMENTS", chunk * 24 * 200)
     names = [n for n in ACTIVATIONS for _ in range(2)]
     net = StackedMLP.from_seeds(names, list(range(len(names))), 6, 24, dtype=torch.float64)
     x, y = data.x.double(), data.y.double()

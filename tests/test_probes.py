@@ -1,7 +1,11 @@
+import numpy as np
 import torch
 
-from helpers import probes
+from helpers import probes, workspace
+from helpers.activations import ACTIVATIONS
+from helpers.config import TrainConfig
 from helpers.models import MLP, StackedMLP
+from helpers.recorder import Recorder
 
 
 def _hand_gradients(net: MLP, x, y):
@@ -62,3 +66,39 @@ def test_pre_activations_and_activate(data):
     assert len(pre) == 5 and pre[2].shape == (2, len(data.x_test), 16)
     a = stack.activate(pre[2])
     assert torch.allclose(a[0], torch.tanh(pre[2][0])) and torch.allclose(a[1], torch.relu(pre[2][1]))
+
+
+def test_unit_states_equal_their_definitions_chunk_by_chunk(data, monkeypatch):
+    """The engine-layout states, a few models per chunk, against each definition written out per model,
+    layer and unit on the plain forward pass [M, N, width]."""
+    monkeypatch.setattr(workspace, "CHUNK_ELEMENTS", 3 * 16 * len(data.x_test))     # chunks of 3 models
+    names = [n for n in ACTIVATIONS for _ in range(2)]
+    net = StackedMLP.from_seeds(names, list(range(len(names))), 4, 16, dtype=torch.float64, weight_scale=3.0)
+    fractions, per_unit, zero = probes.unit_states(net, data.x_test)
+    for m, act in enumerate(net.acts):
+        for l, h in enumerate(probes.pre_activations(net, data.x_test)):
+            slope = act.derivative(h[m]).abs() / act.max_slope                   # [N, width]
+            on = slope >= probes.ON_THRESHOLD
+            a = act.fn(h[m]).abs()
+            want = [on.double().mean(), (slope == 0).all(0).double().mean(),
+                    (slope < probes.SATURATION_THRESHOLD).all(0).double().mean(), (~on).all(0).double().mean()]
+            assert fractions[m, l].tolist() == [float(w) for w in want], (act.name, l)
+            assert per_unit[m, l].tolist() == on.double().mean(0).tolist()
+            assert zero[m, l] == (a < probes.VALUE_ZERO * a.max()).double().mean()
+
+
+def test_recorder_probes_equal_the_plain_forward(data):
+    """Test loss, hidden units and predictions that the Recorder reads off the engine's forward pass equal
+    those of the plain forward pass (StackedMLP.forward)."""
+    names = ["tanh", "relu", "relu", "gelu", "identity"]
+    net = StackedMLP.from_seeds(names, list(range(len(names))), 5, 16, dtype=torch.float64)
+    cfg = TrainConfig(epochs=10, probe_layers=(1, 3))         # epoch 10: test loss, states and records due
+    rec = Recorder(cfg, data.to("cpu", torch.float64), net.M, 5, 16)
+    test = rec.epoch(10, net, torch.ones(net.M, dtype=torch.bool))
+    out, _ = net(data.x_test.double())
+    assert torch.allclose(test, probes.per_model_mse(out, data.y_test.double()), rtol=1e-13, atol=0)
+    _, pre = net(data.x_test[::10].double(), keep=True)                       # the hidden units' grid
+    hidden = torch.stack([net.activate(pre[l - 1]) for l in (1, 3)], 1).detach().float().numpy()
+    pred = net(data.x_wide.double())[0][..., 0].detach().float().numpy()
+    assert np.allclose(rec.out["hidden"][:, -1], hidden, rtol=1e-6, atol=1e-7)
+    assert np.allclose(rec.out["pred"][:, -1], pred, rtol=1e-6, atol=1e-7)

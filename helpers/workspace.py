@@ -1,0 +1,79 @@
+"""The engine's forward pass: many models' layers as batched matmuls into buffers allocated once.
+
+Training (helpers.batched) and the recorder's dense-grid probes (test loss, unit states) share it, so a
+probe costs what a training forward costs. Layout [model, unit, input]: a layer is h^T = W^T a^T + b,
+which the BLAS runs faster than [model, input, unit].
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from .models import StackedMLP
+
+# Models go through a pass in chunks whose activations fit in a core's cache: at this size the batched
+# matmuls run at 80% of the machine's peak instead of 50% (benchmarks/bench.py's engine section).
+CHUNK_ELEMENTS = 8 * 64 * 200
+
+
+class Workspace:
+    """The forward and backward buffers of one chunk of `net`'s models at one number of inputs n,
+    allocated once and reused by every chunk and step, with each chunk's parameter views made once."""
+
+    def __init__(self, net: StackedMLP, n: int):
+        c, W, L = self.size(net, n), net.width, net.depth
+        new = lambda *shape: torch.empty(*shape, dtype=net.flat.dtype, device=net.flat.device)  # noqa: E731
+        self.net, self.n, self.chunk = net, n, c
+        self.h = [new(c, W, n) for _ in range(L)]          # pre-activations h_1..h_L (transposed)
+        self.a = [new(c, W, n) for _ in range(L)]          # a_1..a_L
+        self.out = new(c, net.d_out, n)
+        self.back = new(c, W, n)                           # dL/da_l
+        self.delta = [new(c, W, n), new(c, W, n)]          # dL/dh_l, two alternating buffers
+        self.gw = [new(c, fi, fo) for fi, fo in net.shapes]
+        self._views: dict[int, Chunk] = {}
+
+    @staticmethod
+    def size(net: StackedMLP, n: int) -> int:
+        return max(1, min(net.M, CHUNK_ELEMENTS // (net.width * n)))
+
+    def chunks(self):
+        """Every chunk of models, in order (views into the parameters, made on first use)."""
+        for s0 in range(0, self.net.M, self.chunk):
+            if s0 not in self._views:
+                self._views[s0] = Chunk(self, s0, min(s0 + self.chunk, self.net.M))
+            yield self._views[s0]
+
+
+class Chunk:
+    """Models s..e-1 of a Workspace's net: their transposed weights, biases, gradient slices and buffers."""
+
+    def __init__(self, ws: Workspace, s: int, e: int):
+        net, k = ws.net, e - s
+        self.s, self.e, self.k, self.runs = s, e, k, net.runs_within(s, e)
+        self.Wt = [w.detach()[s:e].transpose(1, 2) for w in net.weights]     # W_l^T [k, fan_out, fan_in]
+        self.bt = [v.detach()[s:e].transpose(1, 2) for v in net.biases]      # [k, fan_out, 1]
+        self.W = [w.transpose(1, 2) for w in self.Wt]                       # W_l [k, fan_in, fan_out]
+        self.gw_out = [w.grad[s:e] for w in net.weights]                    # dL/dW_l of these models
+        self.gb_out = [v.grad[s:e, 0] for v in net.biases]
+        self.h, self.a = [t[:k] for t in ws.h], [t[:k] for t in ws.a]       # h_l, a_l (l = 1..L)
+        self.out, self.back, self.gw = ws.out[:k], ws.back[:k], [t[:k] for t in ws.gw]
+        self.delta = [t[:k] for t in ws.delta]
+
+    def forward(self, xt: Tensor) -> Tensor:
+        """Outputs z [k, d_out, n] of these models on inputs xt ([d_in, n] shared, or [M, d_in, n] per model);
+        h_l and a_l stay in self.h, self.a."""
+        a = xt.expand(self.k, *xt.shape) if xt.dim() == 2 else xt[self.s:self.e]
+        for l in range(len(self.h)):
+            torch.baddbmm(self.bt[l], self.Wt[l], a, out=self.h[l])
+            for act, s, e in self.runs:
+                act.into(self.h[l][s:e], self.a[l][s:e])
+            a = self.a[l]
+        return torch.baddbmm(self.bt[-1], self.Wt[-1], a, out=self.out)
+
+
+def forward(net: StackedMLP, x: Tensor, ws: Workspace | None = None):
+    """Every chunk of models run forward on x [n, d_in] (shared by all models): yields (chunk, z), z the
+    outputs [k, d_out, n]; the chunk's h_l and a_l [k, width, n] hold until the next chunk."""
+    ws = ws or Workspace(net, len(x))
+    for chunk in ws.chunks():
+        yield chunk, chunk.forward(x.transpose(0, 1))
