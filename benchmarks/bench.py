@@ -2,8 +2,9 @@
 
 1. The engine: the seed workload (8 activations x 5 seeds, 10 x 64, 500 full-batch epochs, float64, the
    logs the book uses) by the batched engine and by the plain per-model loop, against the arithmetic
-   floor (the workload's matmul FLOPs at this machine's measured float64 matmul rate, one thread), split
-   into matmuls, elementwise work, the optimizer and recording.
+   floor (the workload's matmul FLOPs at this machine's measured float64 matmul rate, one thread: of the
+   training alone, and with the forward passes the logs need), split into matmuls, elementwise work, the
+   optimizer and recording.
 2. A cold build: install into a fresh venv, every shared run into an empty cache (per run), each chapter
    executed, the site built.
 3. The live explorer in a real JupyterLab: time from a control change to the new image, at depth 50, for
@@ -56,16 +57,30 @@ def matmul_rate(dtype=torch.float64, n: int = 2048, repeats: int = 5) -> float:
     return 2 * n ** 3 / min(_time(lambda: a @ b) for _ in range(repeats)) / 1e9
 
 
+def recording_inputs(cfg, data, models: int) -> int:
+    """Inputs that the seed run's logs push through the network besides training (forward passes only, per
+    model): the dense grid when the test loss or the unit states are due, the hidden-unit and wide grids at
+    the recorded epochs, the final train and test losses; plus the gradient after the last epoch (a forward
+    and a backward on the training inputs: three forward passes' worth). Read off the Recorder's schedule."""
+    from helpers.recorder import Recorder
+    rec = Recorder(cfg, data, models, 10, 64, probe_gradients=False)
+    dense = len(set(rec.test_epochs) | set(rec.state_epochs)) * len(data.x_test)
+    return dense + len(rec.rec_epochs) * (len(rec.x_hidden) + len(data.x_wide)) + len(data.x_test) + 4 * len(data.x)
+
+
 def engine() -> None:
     seed_everything(0, threads=1)
     data, cfg = make_dataset(), book.Baseline().train
     specs = [ModelSpec(a, s) for a in book.ACTS for s in range(book.SEEDS)]
     params = sum(fi * fo + fo for fi, fo in layer_sizes(10, 64))
     gflop = 6 * len(data.x) * params * cfg.epochs * len(specs) / 1e9      # forward 2, backward 4 per weight
+    gflop_logs = 2 * recording_inputs(cfg, data, len(specs)) * params * len(specs) / 1e9
     rate = matmul_rate()
-    floor = gflop / rate
-    row(f"float64 matmul rate, 1 thread (2048^3): {rate:.0f} GFLOP/s; workload {gflop:.0f} GFLOP", None)
-    row("arithmetic floor of the seed workload", floor, "1.0x floor")
+    floor, floor_logs = gflop / rate, (gflop + gflop_logs) / rate
+    row(f"float64 matmul rate, 1 thread (2048^3): {rate:.0f} GFLOP/s; training {gflop:.0f} GFLOP, "
+        f"logs {gflop_logs:.0f} GFLOP", None)
+    row("arithmetic floor of the seed workload's training", floor, "1.0x floor")
+    row("arithmetic floor of the seed workload with its logs", floor_logs, f"{floor_logs / floor:.2f}x floor")
     t_engine = _time(lambda: train_batched(specs, data, cfg, device="cpu"))
     net = StackedMLP.from_seeds([s.activation for s in specs], [s.seed for s in specs], 10, 64, dtype=torch.float64)
     opt, ws = FlatOptimizer(net, [cfg.lr] * len(specs), cfg), Workspace(net, 200)
@@ -84,14 +99,16 @@ def engine() -> None:
             torch.bmm(a, d.transpose(1, 2), out=g)
             torch.bmm(w, d, out=o)
     mm = _time(matmuls)
-    row("batched engine, the seed run with its logs", t_engine, f"{t_engine / floor:.1f}x floor")
+    row("batched engine, the seed run with its logs", t_engine,
+        f"{t_engine / floor:.1f}x floor; {t_engine / floor_logs:.1f}x the floor with logs")
     row("  training steps (forward, backward, Adam)", steps, f"{steps / floor:.1f}x floor")
     row("    of which the 64 x 64 matmuls", mm, f"{mm / floor:.1f}x floor")
     row("    of which Adam", adam, f"{adam / floor:.2f}x floor")
     rest = steps - mm - adam
     row("    the rest: activations, layer 1, readout, Python", rest, f"{rest / floor:.1f}x floor")
     recording = t_engine - steps
-    row("  recording (probes, unit states, test MSE, hidden units)", recording, f"{recording / floor:.1f}x floor")
+    row("  recording (probes, unit states, test MSE, hidden units)", recording,
+        f"{recording / floor:.1f}x floor; {recording / (floor_logs - floor):.1f}x its own arithmetic")
     few = [ModelSpec(a, 0) for a in book.ACTS]          # one seed per activation, scaled to the workload
     t_loop = _time(lambda: [train_loop(s.activation, s.seed, data, cfg) for s in few]) * len(specs) / len(few)
     row("plain per-model loop (torch.optim), same logs (8 models, x5)", t_loop,
