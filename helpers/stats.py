@@ -42,11 +42,16 @@ def mean_sd(x, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
         return np.nanmean(x, axis=axis), np.nanstd(x, axis=axis, ddof=1)
 
 
-def geo_mean(x) -> float:
-    """Geometric mean of the finite positive entries (diverged runs are NaN and left out)."""
+def geo_mean(x, axis: int | None = None):
+    """Geometric mean of the finite positive entries (diverged runs are NaN and left out): of all of them (a
+    float), or along `axis` (an array; NaN where an axis has none)."""
     x = np.asarray(x, dtype=float)
-    x = x[np.isfinite(x) & (x > 0)]
-    return float(np.exp(np.log(x).mean())) if x.size else float("nan")
+    ok = np.isfinite(x) & (x > 0)
+    if axis is None:
+        return float(np.exp(np.log(x[ok]).mean())) if ok.any() else float("nan")
+    with warnings.catch_warnings():      # an all-NaN slice is a NaN, not a warning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.exp(np.nanmean(np.log(np.where(ok, x, np.nan)), axis))
 
 
 def _places(mean: float, sd: float) -> int | None:

@@ -44,3 +44,10 @@ def test_geo_mean_ignores_diverged_runs():
 def test_first_epoch_below():
     loss = np.array([[0.5, 0.4, 0.1, 0.05], [0.5, 0.5, 0.5, 0.5]])
     assert stats.first_epoch_below(loss, 0.2).tolist() == [3, -1]
+
+
+def test_geo_mean_along_an_axis_leaves_diverged_runs_out():
+    x = np.array([[1.0, 4.0, np.nan], [np.nan, 9.0, np.nan]])
+    assert np.allclose(stats.geo_mean(x, 0)[:2], [1.0, 6.0]) and np.isnan(stats.geo_mean(x, 0)[2])
+    assert np.allclose(stats.geo_mean(x, -1), [2.0, 9.0])
+    assert stats.geo_mean(x) == stats.geo_mean([1.0, 4.0, 9.0])

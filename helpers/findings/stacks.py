@@ -263,9 +263,7 @@ def survivors(grid: Results, blk: Results) -> Table:
             sub = {"mse": test_mse(blk)[i], "ep": epochs_to_floor(blk)[i]}
             label = f"default init + {VARIANT_LABEL[value]}"
         reach = (np.isfinite(sub["ep"]).sum(-1) * 2 > sub["ep"].shape[-1])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            g = np.exp(np.nanmean(np.log(sub["mse"]), -1))
+        g = stats.geo_mean(sub["mse"], -1)
         order = np.argsort(np.where(np.isfinite(g), g, np.inf))
         picks = [stats.geo_spread(sub["mse"][order[k]]) for k in (0, len(order) // 2, len(order) - 1)]
         rows.append([label, stats.count(reach)] + picks)
@@ -282,9 +280,7 @@ def best_fixes(grid: Results, blk: Results, depth: int = 20) -> dict:
         a = grid.index("activation", n)
         options = [test_mse(grid)[grid.index("case", c), grid.index("depth", depth), a] for c in CASES]
         options += [test_mse(blk)[blk.index("setting", setting), blk.index("variant", x), a] for x in VARIANTS[1:]]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            g = [np.exp(np.nanmean(np.log(o))) if np.isfinite(o).sum() * 2 > o.size else np.inf for o in options]
+        g = [stats.geo_mean(o, 0) if np.isfinite(o).sum() * 2 > o.size else np.inf for o in options]
         v[f"ds_d20_default_{n}"] = stats.geo_spread(options[0])
         v[f"ds_d20_best_{n}"] = stats.geo_spread(options[int(np.argmin(g))])
     return v

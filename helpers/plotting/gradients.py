@@ -94,9 +94,7 @@ def optimizer_runs(opt: Results, landmarks: dict[str, float], change: dict[str, 
     epochs = np.arange(1, opt["loss"].shape[-1] + 1)
     for i, setting in enumerate(opt.coords["setting"]):
         loss = opt["loss"][i, 0]                                                   # [seed, epoch]
-        with np.errstate(all="ignore"):
-            centre = np.exp(np.nanmean(np.log(loss), 0))
-        ax.plot(epochs, centre, color=palette[i], ls=styles[i], lw=1.8, label=setting)
+        ax.plot(epochs, geo_mean(loss, 0), color=palette[i], ls=styles[i], lw=1.8, label=setting)
         ax.fill_between(epochs, np.nanmin(loss, 0), np.nanmax(loss, 0), color=palette[i], alpha=0.12, lw=0)
         ch = change[setting]                                                       # [seed, layer]
         bx.plot(np.arange(1, ch.shape[1] + 1), [geo_mean(ch[:, l]) for l in range(ch.shape[1])],

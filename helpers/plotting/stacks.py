@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import failure
 from ..findings import stacks
+from ..stats import geo_mean
 from ..store import Results
 from .gradients import CASE_MARKER
 from .stability import mode_grid, mode_legend
@@ -19,12 +20,6 @@ CASE_STYLE = {"torch_default": ":", "lecun": (0, (5, 2)), "kaiming": "--", "edge
 CASE_LINE = {c: (ls, CASE_MARKER[c]) for c, ls in CASE_STYLE.items()}       # (line style, marker)
 VARIANT_LINE = {"plain": (":", "o"), "layernorm": ("--", "s"), "batchnorm": ("-.", "^"),
                 "residual": ((0, (5, 2)), "D"), "residual_layernorm": ("-", "*")}
-
-
-def _geo(values: np.ndarray, axis: int = 0) -> np.ndarray:
-    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.exp(np.nanmean(np.log(values), axis))
 
 
 def _curves(res: Results, dim: str, values, styles, labels, where: dict, title: str,
@@ -40,7 +35,7 @@ def _curves(res: Results, dim: str, values, styles, labels, where: dict, title: 
         for i, v in enumerate(values):
             loss = res.sel("loss", **where, **{dim: v}, activation=name)               # [seed, epoch]
             ls, marker = styles[v]
-            ax.plot(epochs, _geo(loss), color=colour(name), ls=ls, marker=marker, markevery=(10 + 18 * i, 100),
+            ax.plot(epochs, geo_mean(loss, 0), color=colour(name), ls=ls, marker=marker, markevery=(10 + 18 * i, 100),
                     ms=4.5, lw=1.1, label=labels[v])
         ax.axhline(floor, color="k", lw=0.7, ls=(0, (1, 2)))
         per_activation_axes(ax, name, yscale="log", xlabel="epoch", ylim=ylim)
@@ -125,7 +120,7 @@ def self_normalisation(at0: Results, case: str = "lecun") -> plt.Figure:
     layers = np.asarray(at0.coords["layer"])
     for name in at0.coords["activation"]:
         q = at0.sel("q", case=case, activation=name)
-        a0.plot(layers, _geo(q, 0), color=colour(name), lw=1.4, label=label(name))
+        a0.plot(layers, geo_mean(q, 0), color=colour(name), lw=1.4, label=label(name))
         a0.plot(layers, at0.sel("theory_q", case=case, activation=name), color="k", lw=0.7, ls=(0, (3, 2)))
     a0.set(yscale="log", xlabel="hidden layer l", ylabel="mean of h_l^2 (q_l)",
            title=f"{CASE_LABEL[case]} init: measured (colour) and mean field (dashed)")
