@@ -57,6 +57,7 @@ def loss_and_grad(net: StackedMLP, x: Tensor, y: Tensor, ws: Workspace | None = 
     With probe=True also returns, per hidden layer l = 1..L, mean |dL/dW_l| and ||dL/dh_l|| [M, L]
     (the definitions of helpers.probes.layer_gradients), read off this very backward pass."""
     ws = ws or Workspace(net, x.shape[-2])
+    ws.check(net, x.shape[-2])
     xt, yt = x.transpose(-1, -2), y.transpose(-1, -2)                # [d_in, N] or [M, d_in, N]
     losses = torch.empty(net.M, dtype=x.dtype, device=x.device)
     grad_w = torch.empty(net.M, net.depth, dtype=x.dtype, device=x.device) if probe else None

@@ -79,6 +79,7 @@ def is_on(act, h: Tensor) -> Tensor:
     return relative_slope(act, h) >= ON_THRESHOLD
 
 
+@torch.no_grad()
 def unit_states(net: StackedMLP, x_grid: Tensor, pre: list[Tensor] | None = None) -> tuple[Tensor, Tensor, Tensor]:
     """Per layer, the states of the units on the inputs x_grid (see states), by the engine's forward pass;
     or of given pre-activations pre[l] [M, N, width] (a network with normalised or residual blocks)."""
@@ -106,19 +107,19 @@ def states(runs, hs: list[Tensor], acts: list[Tensor]) -> tuple[Tensor, Tensor, 
     |a| < VALUE_ZERO x the layer's largest |a| (a ReLU unit at h < 0 is zero; a sigmoid unit stuck at
     a = 1 is off, yet its value is not zero).
     Derivatives are evaluated in float64 so that rounding cannot fake a zero. A unit's largest relative
-    slope over the inputs decides dead (== 0), saturated (< 1%) and off (not >= 25%) in one reduction.
+    slope over the inputs decides dead (== 0) and saturated (< 1%) in one reduction, its count of inputs on
+    decides off (none).
     """
     fractions, per_unit, zero = [], [], []
     for h, a in zip(hs, acts):
         n, rows, units = h.shape[2], [], []
         for act, s, e in runs:
             d = act.derivative(h[s:e].double()).abs_().div_(act.max_slope)   # relative_slope, in place
-            on = (d >= ON_THRESHOLD).sum(2).double()        # inputs at which each unit is on
-            top = d.amax(2)                                 # NaN if any input's slope is NaN
+            on = (d >= ON_THRESHOLD).sum(2).double()        # inputs at which each unit is on (NaN: not on)
+            top = d.amax(2)                                 # a NaN slope: neither dead nor saturated
             units.append(on / n)
             rows.append(torch.stack([on.sum(1) / (on.shape[1] * n), (top == 0).double().mean(1),
-                                     (top < SATURATION_THRESHOLD).double().mean(1),
-                                     (~(top >= ON_THRESHOLD)).double().mean(1)], 1))
+                                     (top < SATURATION_THRESHOLD).double().mean(1), (on == 0).double().mean(1)], 1))
         a = a.abs().flatten(1)                              # [m, width * N]
         zero.append((a < VALUE_ZERO * a.max(1, keepdim=True).values).sum(1, dtype=torch.float64) / a.shape[1])
         fractions.append(torch.cat(rows))

@@ -1,8 +1,8 @@
 """The engine's forward pass: many models' layers as batched matmuls into buffers allocated once.
 
-Training (helpers.batched) and the recorder's dense-grid probes (test loss, unit states) share it, so a
-probe costs what a training forward costs. Layout [model, unit, input]: a layer is h^T = W^T a^T + b,
-which the BLAS runs faster than [model, input, unit].
+Training (helpers.batched) and the recorder (test loss and unit states on the dense grid, hidden units,
+predictions, the final losses) share it, so a probe costs what a training forward costs. Layout
+[model, unit, input]: a layer is h^T = W^T a^T + b, which the BLAS runs faster than [model, input, unit].
 """
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ class Workspace:
         self.delta = [new(c, W, n), new(c, W, n)]          # dL/dh_l, two alternating buffers
         self.gw = [new(c, fi, fo) for fi, fo in net.shapes]
         self._views: dict[int, Chunk] = {}
+
+    def check(self, net: StackedMLP, n: int) -> None:
+        """A workspace serves the net and the number of inputs it was made for (its views are that net's)."""
+        if net is not self.net or n != self.n:
+            raise ValueError(f"this workspace is for another network or for {self.n} inputs, not {n}")
 
     @staticmethod
     def size(net: StackedMLP, n: int) -> int:
@@ -75,5 +80,6 @@ def forward(net: StackedMLP, x: Tensor, ws: Workspace | None = None):
     """Every chunk of models run forward on x [n, d_in] (shared by all models): yields (chunk, z), z the
     outputs [k, d_out, n]; the chunk's h_l and a_l [k, width, n] hold until the next chunk."""
     ws = ws or Workspace(net, len(x))
+    ws.check(net, len(x))
     for chunk in ws.chunks():
         yield chunk, chunk.forward(x.transpose(0, 1))

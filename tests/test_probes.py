@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 
 from helpers import probes, workspace
@@ -102,3 +103,24 @@ def test_recorder_probes_equal_the_plain_forward(data):
     pred = net(data.x_wide.double())[0][..., 0].detach().float().numpy()
     assert np.allclose(rec.out["hidden"][:, -1], hidden, rtol=1e-6, atol=1e-7)
     assert np.allclose(rec.out["pred"][:, -1], pred, rtol=1e-6, atol=1e-7)
+
+
+def test_a_unit_on_somewhere_is_not_off_even_where_its_slope_is_nan():
+    """GELU's closed-form slope is NaN at h = inf: that input is not on, and the unit, on at h = 1, is not off
+    (nor dead or saturated)."""
+    act = ACTIVATIONS["gelu"]
+    h = torch.tensor([[[float("inf"), 1.0]]], dtype=torch.float64)          # [model, unit, input]
+    fractions, per_unit, _ = probes.states([(act, 0, 1)], [h], [act.fn(h)])
+    assert dict(zip(probes.UNIT_STATES, fractions[0, 0].tolist())) == {"active": 0.5, "dead": 0.0,
+                                                                        "saturated": 0.0, "off": 0.0}
+    assert per_unit[0, 0].tolist() == [0.5]
+
+
+def test_a_workspace_serves_only_its_own_network():
+    net, other = (StackedMLP.from_seeds(["relu"], [s], 2, 8, dtype=torch.float64) for s in (0, 1))
+    x = torch.zeros(5, 1, dtype=torch.float64)
+    ws = workspace.Workspace(net, 5)
+    with pytest.raises(ValueError, match="another network"):
+        next(workspace.forward(other, x, ws))
+    with pytest.raises(ValueError, match="not 4"):
+        next(workspace.forward(net, x[:4], ws))
