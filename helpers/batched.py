@@ -76,10 +76,9 @@ def loss_and_grad(net: StackedMLP, x: Tensor, y: Tensor, ws: Workspace | None = 
                 grad_w[c.s:c.e, l] = gw.abs().mean(dim=(1, 2))
             if l > 0:
                 torch.bmm(c.W[l], delta, out=c.back)                      # dL/da_l = W_l delta
-                nxt = c.delta[l % 2]
-                for act, s, e in c.runs:                                  # dL/dh_l = dL/da_l * phi'(h_l)
-                    act.vjp_into(c.back[s:e], c.h[l - 1][s:e], c.a[l - 1][s:e], nxt[s:e])
-                delta = nxt
+                for act, back, h, a_l, out in c.vjp_views[l - 1]:         # dL/dh_l = dL/da_l * phi'(h_l)
+                    act.vjp_into(back, h, a_l, out)
+                delta = c.delta[l % 2]
     return losses, grad_w, grad_h
 
 

@@ -69,9 +69,19 @@ def pre_activations(net: StackedMLP, x: Tensor) -> list[Tensor]:
     return forward(net, x)[1]
 
 
-def relative_slope(act, h: Tensor) -> Tensor:
-    """|phi'(h)| / max |phi'|, in float64 (float32 rounding can fake a zero derivative)."""
-    return act.derivative(h.double()).abs() / act.max_slope
+_ONE = torch.ones((), dtype=torch.float64)
+
+
+def relative_slope(act, h: Tensor, a: Tensor | None = None, out: Tensor | None = None) -> Tensor:
+    """|phi'(h)| / max |phi'|, in float64 (float32 rounding can fake a zero derivative), with phi' as
+    backprop applies it: the activation's backward kernel at an upstream gradient of 1 (one pass; sigmoid
+    and tanh read it off a = phi(h), given or computed). out: a float64 buffer shaped as h to write into."""
+    if h.dtype != torch.float64:
+        h, a = h.double(), None
+    a = act.fn(h) if a is None else a
+    out = torch.empty_like(h) if out is None else out
+    act.vjp_into(_ONE.expand_as(h), h, a, out)
+    return out.abs_().div_(act.max_slope)
 
 
 def is_on(act, h: Tensor) -> Tensor:
@@ -106,22 +116,24 @@ def states(runs, hs: list[Tensor], acts: list[Tensor]) -> tuple[Tensor, Tensor, 
     value_zero [m, L]: sparsity of the activation *values*, the share of (input, unit) pairs with
     |a| < VALUE_ZERO x the layer's largest |a| (a ReLU unit at h < 0 is zero; a sigmoid unit stuck at
     a = 1 is off, yet its value is not zero).
-    Derivatives are evaluated in float64 so that rounding cannot fake a zero. A unit's largest relative
-    slope over the inputs decides dead (== 0) and saturated (< 1%) in one reduction, its count of inputs on
-    decides off (none).
+    The slopes are relative_slope's (float64, so that rounding cannot fake a zero; backprop's own phi').
+    A unit's largest relative slope over the inputs decides dead (== 0) and saturated (< 1%) in one
+    reduction, its count of inputs on decides off (none).
     """
     fractions, per_unit, zero = [], [], []
+    buf = torch.empty(hs[0].shape, dtype=torch.float64, device=hs[0].device) if hs else None
     for h, a in zip(hs, acts):
         n, rows, units = h.shape[2], [], []
         for act, s, e in runs:
-            d = act.derivative(h[s:e].double()).abs_().div_(act.max_slope)   # relative_slope, in place
+            d = relative_slope(act, h[s:e], a[s:e], buf[s:e])
             on = (d >= ON_THRESHOLD).sum(2).double()        # inputs at which each unit is on (NaN: not on)
             top = d.amax(2)                                 # a NaN slope: neither dead nor saturated
             units.append(on / n)
             rows.append(torch.stack([on.sum(1) / (on.shape[1] * n), (top == 0).double().mean(1),
                                      (top < SATURATION_THRESHOLD).double().mean(1), (on == 0).double().mean(1)], 1))
-        a = a.abs().flatten(1)                              # [m, width * N]
-        zero.append((a < VALUE_ZERO * a.max(1, keepdim=True).values).sum(1, dtype=torch.float64) / a.shape[1])
+        mag = torch.abs(a, out=buf) if a.dtype == buf.dtype else a.abs()    # |a| [m, width, N]
+        big = mag.amax(dim=(1, 2), keepdim=True)
+        zero.append((mag < VALUE_ZERO * big).sum(dim=(1, 2), dtype=torch.float64) / (mag.shape[1] * n))
         fractions.append(torch.cat(rows))
         per_unit.append(torch.cat(units))
     return torch.stack(fractions, 1), torch.stack(per_unit, 1), torch.stack(zero, 1)

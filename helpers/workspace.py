@@ -63,6 +63,10 @@ class Chunk:
         self.h, self.a = [t[:k] for t in ws.h], [t[:k] for t in ws.a]       # h_l, a_l (l = 1..L)
         self.out, self.back, self.gw = ws.out[:k], ws.back[:k], [t[:k] for t in ws.gw]
         self.delta = [t[:k] for t in ws.delta]
+        # each run of one activation's slices, per layer, made once: a step then slices nothing
+        self.act_views = [[(act, h[s:e], a[s:e]) for act, s, e in self.runs] for h, a in zip(self.h, self.a)]
+        self.vjp_views = [[(act, self.back[s:e], h[s:e], a[s:e], self.delta[(l + 1) % 2][s:e])  # dL/dh_l
+                           for act, s, e in self.runs] for l, (h, a) in enumerate(zip(self.h, self.a))]
 
     def forward(self, xt: Tensor) -> Tensor:
         """Outputs z [k, d_out, n] of these models on inputs xt ([d_in, n] shared, or [M, d_in, n] per model);
@@ -70,8 +74,8 @@ class Chunk:
         a = xt.expand(self.k, *xt.shape) if xt.dim() == 2 else xt[self.s:self.e]
         for l in range(len(self.h)):
             torch.baddbmm(self.bt[l], self.Wt[l], a, out=self.h[l])
-            for act, s, e in self.runs:
-                act.into(self.h[l][s:e], self.a[l][s:e])
+            for act, h, out in self.act_views[l]:
+                act.into(h, out)
             a = self.a[l]
         return torch.baddbmm(self.bt[-1], self.Wt[-1], a, out=self.out)
 

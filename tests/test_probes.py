@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -103,6 +105,22 @@ def test_recorder_probes_equal_the_plain_forward(data):
     pred = net(data.x_wide.double())[0][..., 0].detach().float().numpy()
     assert np.allclose(rec.out["hidden"][:, -1], hidden, rtol=1e-6, atol=1e-7)
     assert np.allclose(rec.out["pred"][:, -1], pred, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_relative_slope_is_the_closed_form_derivative(name):
+    """The backward kernel's phi' (what states and training use) is the closed-form derivative to rounding
+    (1 - tanh^2 cancels: absolute, not relative), with its exact zeros at the same inputs (dead: phi' == 0),
+    from 1e-3 to 60 either side."""
+    act = ACTIVATIONS[name]
+    mag = torch.logspace(-3, math.log10(60), 4001, dtype=torch.float64)
+    h = torch.cat([-mag.flip(0), torch.zeros(1, dtype=torch.float64), mag])
+    kernel, closed = probes.relative_slope(act, h), act.derivative(h).abs() / act.max_slope
+    assert torch.allclose(kernel, closed, rtol=1e-13, atol=1e-15)
+    assert torch.equal(kernel == 0, closed == 0)
+    buf = torch.full_like(h, float("nan"))                  # into a buffer, and float32 inputs in float64
+    assert probes.relative_slope(act, h.float(), out=buf) is buf
+    assert torch.equal(buf, probes.relative_slope(act, h.float().double()))
 
 
 def test_a_unit_on_somewhere_is_not_off_even_where_its_slope_is_nan():

@@ -12,7 +12,7 @@ import torch
 
 from .. import book, failure, stats, theory
 from ..analysis import layer_ratio
-from ..data import digits, landmarks
+from ..data import digits, landmarks, linear_classifier
 from ..store import Results
 from ..tables import Table, Tables
 from . import stability
@@ -107,8 +107,7 @@ def boundaries(sine: Results, dig: Results) -> Table:
 def weak_linear_accuracy(data, C: float = 1e4) -> tuple[float, float]:
     """Train and test accuracy of a nearly unregularised linear softmax classifier (L2 strength C = 1e4): a
     linear model with nothing holding its weights back, like the networks."""
-    from sklearn.linear_model import LogisticRegression
-    fit = LogisticRegression(C=C, max_iter=20000).fit(data.x.numpy(), data.y.argmax(1).numpy())
+    fit = linear_classifier(data, C)
     return (float(fit.score(data.x.numpy(), data.y.argmax(1).numpy())),
             float(fit.score(data.x_test.numpy(), data.y_test.argmax(1).numpy())))
 
