@@ -3,8 +3,8 @@
 1. The engine: the seed workload (8 activations x 5 seeds, 10 x 64, 500 full-batch epochs, float64, the
    logs the book uses) by the batched engine and by the plain per-model loop, against the arithmetic
    floor (the workload's matmul FLOPs at this machine's measured float64 matmul rate, one thread: of the
-   training alone, and with the forward passes the logs need), split into matmuls, elementwise work, the
-   optimizer and recording.
+   training alone, and with the forward passes the logs need; the latter also at the rate the workload's own
+   64 x 64 products reach), split into matmuls, elementwise work, the optimizer and recording.
 2. A cold build: install into a fresh venv, every shared run into an empty cache (per run), each chapter
    executed, the site built.
 3. The live explorer in a real JupyterLab: time from a control change to the new image, at depth 50, for
@@ -109,6 +109,10 @@ def engine() -> None:
     recording = t_engine - steps
     row("  recording (probes, unit states, test MSE, hidden units)", recording,
         f"{recording / floor:.1f}x floor; {recording / (floor_logs - floor):.1f}x its own arithmetic")
+    shaped = 2 * 64 * 64 * 200 * c * 3 * cfg.epochs * chunks * 9 / mm / 1e9     # GFLOP/s of the 64 x 64 products
+    at_shape = (gflop + gflop_logs) / shaped
+    row(f"floor with logs at the rate of the workload's own 64 x 64 products ({shaped:.0f} GFLOP/s)", at_shape,
+        f"the engine {t_engine / at_shape:.1f}x of it")
     few = [ModelSpec(a, 0) for a in book.ACTS]          # one seed per activation, scaled to the workload
     t_loop = _time(lambda: [train_loop(s.activation, s.seed, data, cfg) for s in few]) * len(specs) / len(few)
     row("plain per-model loop (torch.optim), same logs (8 models, x5)", t_loop,
