@@ -69,18 +69,20 @@ def pre_activations(net: StackedMLP, x: Tensor) -> list[Tensor]:
     return forward(net, x)[1]
 
 
-_ONE = torch.ones((), dtype=torch.float64)
-
-
+@torch.no_grad()
 def relative_slope(act, h: Tensor, a: Tensor | None = None, out: Tensor | None = None) -> Tensor:
     """|phi'(h)| / max |phi'|, in float64 (float32 rounding can fake a zero derivative), with phi' as
-    backprop applies it: the activation's backward kernel at an upstream gradient of 1 (one pass; sigmoid
-    and tanh read it off a = phi(h), given or computed). out: a float64 buffer shaped as h to write into."""
+    backprop applies it: the activation's backward kernel at an upstream gradient of 1 (sigmoid and tanh
+    read it off a = phi(h): pass a if it is at hand in float64). NaN where h is NaN (no slope there).
+    out: a float64 buffer shaped as h to write into."""
     if h.dtype != torch.float64:
-        h, a = h.double(), None
-    a = act.fn(h) if a is None else a
+        h = h.double()
+    if a is None or a.dtype != torch.float64:
+        a = act.fn(h)
     out = torch.empty_like(h) if out is None else out
-    act.vjp_into(_ONE.expand_as(h), h, a, out)
+    act.vjp_into(h.new_ones(()).expand_as(h), h, a, out)
+    if not torch.isfinite(h.sum()):     # (one cheap pass) a kink's kernel reads NaN as h > 0: ReLU's slope 1
+        out.masked_fill_(h.isnan(), math.nan)
     return out.abs_().div_(act.max_slope)
 
 

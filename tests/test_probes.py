@@ -111,16 +111,22 @@ def test_recorder_probes_equal_the_plain_forward(data):
 def test_relative_slope_is_the_closed_form_derivative(name):
     """The backward kernel's phi' (what states and training use) is the closed-form derivative to rounding
     (1 - tanh^2 cancels: absolute, not relative), with its exact zeros at the same inputs (dead: phi' == 0),
-    from 1e-3 to 60 either side."""
+    from 1e-3 to 60 either side and at +-inf; NaN at NaN; the same from a given phi(h), into a buffer, or
+    from float32 inputs (converted first)."""
     act = ACTIVATIONS[name]
     mag = torch.logspace(-3, math.log10(60), 4001, dtype=torch.float64)
-    h = torch.cat([-mag.flip(0), torch.zeros(1, dtype=torch.float64), mag])
+    h = torch.cat([-mag.flip(0), torch.zeros(1, dtype=torch.float64), mag, torch.tensor([-math.inf, math.inf])])
     kernel, closed = probes.relative_slope(act, h), act.derivative(h).abs() / act.max_slope
-    assert torch.allclose(kernel, closed, rtol=1e-13, atol=1e-15)
+    assert torch.allclose(kernel, closed, rtol=1e-13, atol=1e-15, equal_nan=True)
     assert torch.equal(kernel == 0, closed == 0)
-    buf = torch.full_like(h, float("nan"))                  # into a buffer, and float32 inputs in float64
-    assert probes.relative_slope(act, h.float(), out=buf) is buf
-    assert torch.equal(buf, probes.relative_slope(act, h.float().double()))
+    assert probes.relative_slope(act, torch.tensor([math.nan, 1.0], dtype=torch.float64))[0].isnan()
+    same = lambda u, v: torch.allclose(u, v, rtol=1e-13, atol=1e-15, equal_nan=True)  # noqa: E731  (strided: last bit)
+    buf = torch.full((2, len(h)), math.nan, dtype=torch.float64)
+    wide = torch.stack([h, -h]).T                                 # non-contiguous, as the blocks' path hands in
+    probes.relative_slope(act, wide, act.fn(wide), buf.T)
+    assert same(buf[0], kernel) and same(buf[1], probes.relative_slope(act, -h))
+    f32 = probes.relative_slope(act, h.float(), act.fn(h.float()))     # its float32 phi(h) is not used
+    assert f32.dtype == torch.float64 and same(f32, probes.relative_slope(act, h.float().double()))
 
 
 def test_a_unit_on_somewhere_is_not_off_even_where_its_slope_is_nan():
