@@ -92,9 +92,10 @@ def engine() -> None:
                torch.randn(c, 64, 200, dtype=torch.float64))
     o, g = torch.empty(c, 64, 200, dtype=torch.float64), torch.empty(c, 64, 64, dtype=torch.float64)
     chunks = -(-len(specs) // c)
+    calls = cfg.epochs * chunks * 9                     # hidden-to-hidden layers of every chunk and step
 
     def matmuls():   # the three 64 x 64 products per hidden-to-hidden layer and step, chunk by chunk
-        for _ in range(cfg.epochs * chunks * 9):
+        for _ in range(calls):
             torch.bmm(w.transpose(1, 2), a, out=o)
             torch.bmm(a, d.transpose(1, 2), out=g)
             torch.bmm(w, d, out=o)
@@ -109,7 +110,7 @@ def engine() -> None:
     recording = t_engine - steps
     row("  recording (probes, unit states, test MSE, hidden units)", recording,
         f"{recording / floor:.1f}x floor; {recording / (floor_logs - floor):.1f}x its own arithmetic")
-    shaped = 2 * 64 * 64 * 200 * c * 3 * cfg.epochs * chunks * 9 / mm / 1e9     # GFLOP/s of the 64 x 64 products
+    shaped = 3 * calls * 2 * c * 64 * 64 * 200 / mm / 1e9             # GFLOP/s of the 64 x 64 products
     at_shape = (gflop + gflop_logs) / shaped
     row(f"floor with logs at the rate of the workload's own 64 x 64 products ({shaped:.0f} GFLOP/s)", at_shape,
         f"the engine {t_engine / at_shape:.1f}x of it")

@@ -130,7 +130,8 @@ def test_relative_slope_is_the_closed_form_derivative(name):
 
 
 def test_a_unit_on_somewhere_is_not_off_even_where_its_slope_is_nan():
-    """GELU's closed-form slope is NaN at h = inf: that input is not on, and the unit, on at h = 1, is not off
+    """GELU's slope is NaN at h = inf (closed form and backward kernel alike): that input is not on, and the
+    unit, on at h = 1, is not off
     (nor dead or saturated)."""
     act = ACTIVATIONS["gelu"]
     h = torch.tensor([[[float("inf"), 1.0]]], dtype=torch.float64)          # [model, unit, input]
