@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import activations, book, cache, seed_everything, store
 from .config import DTYPES, pick_device
+from .data import make_dataset
 
 
 def _batch_size(text: str) -> int | None:
@@ -31,6 +32,25 @@ def _threads(text: str) -> int:
     return n
 
 
+MAX_EPOCHS = 100_000   # the book trains 500; 100,000 full-batch epochs of the seed run take hours on 2 cores
+
+
+def _epochs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= MAX_EPOCHS:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_EPOCHS:,}, got {text!r}")
+    return n
+
+
+def _folder(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a folder, got an empty string (use . for this folder)")
+    return text
+
+
 def _writable(folder: Path) -> None:
     """Refuse, before any work, a folder we cannot write into."""
     try:
@@ -50,7 +70,9 @@ def cmd_baseline(args) -> None:
     device = pick_device(args.device)
     _writable(out)
     seed_everything(0, threads=args.threads)
-    batch = "full batch" if args.batch_size is None else f"batches of {args.batch_size}"
+    n = len(make_dataset().x)
+    batch = ("full batch" if args.batch_size is None else f"batches of {args.batch_size}" if args.batch_size < n
+             else f"full batch (batch size {args.batch_size} >= the {n} training points)")
     print(f"baseline: {len(names)} activations x {args.seeds} seeds = {len(names) * args.seeds} models, "
           f"{args.epochs} epochs, {batch}, lr {args.lr:g}, {args.dtype}, on {device}", flush=True)
     t0 = time.perf_counter()
@@ -68,10 +90,13 @@ def cmd_report(args) -> None:
     res = store.load(args.results)
     report.check_seed_run(res, args.results)
     out = Path(args.out) if args.out else Path(args.results).with_name("report.md")
+    if out.is_dir():
+        out = out / "report.md"
     _writable(out.parent)
     text = report.baseline_report(res)
     if not args.seed_only:
-        print("reading the book's shared runs (computing any that are missing)", flush=True)
+        book.compute_missing(log=lambda m: print(m, flush=True))
+        print("writing the four answers from the book's shared runs", flush=True)
         text += "\n" + report.question_sections()
     out.write_text(text)
     print(f"wrote {out}")
@@ -116,9 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     p = _Parser(prog="python -m helpers", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("baseline", help="the seed experiment: train, plot, report")
-    b.add_argument("--out", default="activation_functions", help="output folder (default: %(default)s)")
+    b.add_argument("--out", type=_folder, default="activation_functions", help="output folder (default: %(default)s)")
     b.add_argument("--seeds", type=int, default=book.SEEDS, help="number of seeds, 0..n-1 (default: %(default)s)")
-    b.add_argument("--epochs", type=int, default=500, help="default: %(default)s")
+    b.add_argument("--epochs", type=_epochs, default=500, help=f"1 to {MAX_EPOCHS:,} (default: %(default)s)")
     b.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default: %(default)s)")
     b.add_argument("--batch-size", type=_batch_size, default=None,
                    help="'full' (default: one step per epoch on all 200 points) or a mini-batch size")
@@ -126,18 +151,20 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"comma-separated, from: {', '.join(activations.ACTIVATIONS)} (default: the book's eight, "
                         "without SELU)")
     b.add_argument("--dtype", choices=list(DTYPES), default="float64",
-                   help="float64 (default: the same numbers on every CPU) or float32")
+                   help="float64 (default: rounding differences between CPUs stay in the last digits for most runs) "
+                        "or float32")
     b.add_argument("--device", default="auto", help="auto (GPU if present), cpu or cuda")
     b.add_argument("--threads", type=_threads, default=2, help="torch CPU threads (default: %(default)s)")
     b.set_defaults(func=cmd_baseline)
     r = sub.add_parser("report", help="rewrite report.md from a stored baseline.npz")
     r.add_argument("results", help="path to baseline.npz")
-    r.add_argument("--out", help="default: report.md next to the results file")
+    r.add_argument("--out", type=_folder, help="a file, or a folder to write report.md into (default: report.md "
+                                                "next to the results file)")
     r.add_argument("--seed-only", action="store_true",
                    help="only the seed experiment's sections (no shared runs needed)")
     r.set_defaults(func=cmd_report)
     f = sub.add_parser("figures", help="the book's generated page figures (activation gallery)")
-    f.add_argument("--out", default="book/_generated")
+    f.add_argument("--out", type=_folder, default="book/_generated")
     f.set_defaults(func=cmd_figures)
     c = sub.add_parser("precompute", help="fill the cache with the book's shared runs, in parallel")
     c.add_argument("--jobs", type=_threads, default=2, help="processes, one thread each (default: %(default)s)")

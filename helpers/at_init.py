@@ -54,7 +54,7 @@ def init_sweep(activation_names: list[str], depths: list[int], seeds: list[int],
         scales = case_scales(case, names)
         for a, (name, k) in enumerate(zip(names, scales)):
             sw2[c, a] = theory.sigma_w2(init, width) * k ** 2
-            mf = theory.mean_field(name, max(depths), width, init, k)   # layer l's gain ignores the depth
+            mf = theory.mean_field(name, max(depths), width, init, k, x=x.numpy(), y=y.numpy())
             for d, depth in enumerate(depths):
                 theory_h[c, a, d, :depth] = mf.truncated(depth).grad_h_profile()
         for d, depth in enumerate(depths):
@@ -71,6 +71,21 @@ def init_sweep(activation_names: list[str], depths: list[int], seeds: list[int],
                           "layer": list(range(1, max(depths) + 1))},
                          {"config": {"cases": {k: list(INIT_CASES[k]) for k in cases}, "width": width,
                                      "data": data.describe()}, "versions": store.versions()})
+
+
+def mean_field_profiles(names: list[str], inits: tuple[str, ...], depths: tuple[int, ...], x: np.ndarray,
+                        width: int = 64) -> store.Results:
+    """theory_h [init, depth, activation, layer]: the mean-field ||dL/dh_l|| / ||dL/dh_L|| at initialisation for
+    the inputs x (theory.mean_field), NaN beyond each depth."""
+    theory_h = np.full((len(inits), len(depths), len(names), max(depths)), np.nan)
+    for i, init in enumerate(inits):
+        for a, name in enumerate(names):
+            mf = theory.mean_field(name, max(depths), width, init, x=x, task="classification")
+            for d, depth in enumerate(depths):
+                theory_h[i, d, a, :depth] = mf.truncated(depth).grad_h_profile()
+    return store.Results({"theory_h": theory_h}, {"theory_h": ("init", "depth", "activation", "layer")},
+                         {"init": list(inits), "depth": list(depths), "activation": list(names),
+                          "layer": list(range(1, max(depths) + 1))}, {"config": {"width": width}})
 
 
 def init_states(activation_names: list[str], seeds: list[int], data: Dataset, depth: int = 10,
@@ -168,10 +183,10 @@ def jacobian_spectra(names: list[str], cases: tuple[str, ...], depths: list[int]
     """Singular values of the Jacobian J = dh_L/dh_1 = prod_{l=2..L} W_l^T diag(phi'(h_{l-1})) of freshly
     initialised networks, at each input of x (the width x width map from the first hidden layer to the
     last, as the seed network's input is one number): sv [case, depth, activation, seed, input, k],
-    largest first (Pennington et al. 2017); theory_msv [case, depth, activation]: the mean-field mean of
-    sigma^2, the product of the layers' chi_l = sigma_w^2 E[phi'(h_l)^2] over l = 1..L-1."""
+    largest first (Pennington et al. 2017); theory_msv [case, depth, activation, input]: the mean-field mean of
+    sigma^2 at each input, the product of that input's chi_l = sigma_w^2 E[phi'(h_l)^2] over l = 1..L-1."""
     sv = np.zeros((len(cases), len(depths), len(names), len(seeds), len(x), width))
-    msv = np.zeros((len(cases), len(depths), len(names)))
+    msv = np.zeros((len(cases), len(depths), len(names), len(x)))
     for c, case in enumerate(cases):
         for d, depth in enumerate(depths):
             net = _case_net(case, names, seeds, depth, width)
@@ -182,11 +197,11 @@ def jacobian_spectra(names: list[str], cases: tuple[str, ...], depths: list[int]
                 J = (net.weights[l].detach().transpose(1, 2)[:, None] * slope[:, :, None, :]) @ J
             sv[c, d] = torch.linalg.svdvals(J).numpy().reshape(len(names), len(seeds), len(x), width)
             for a, (name, k) in enumerate(zip(names, case_scales(case, names))):
-                gain = theory.mean_field(name, depth, width, INIT_CASES[case][0], k).gain
-                msv[c, d, a] = float(np.prod(gain[:-1] ** 2))
+                mf = theory.mean_field(name, depth, width, INIT_CASES[case][0], k, x=x.numpy())
+                msv[c, d, a] = mf.chi_products()[:, 0]
     return store.Results({"sv": sv, "theory_msv": msv},
                          {"sv": ("case", "depth", "activation", "seed", "input", "k"),
-                          "theory_msv": ("case", "depth", "activation")},
+                          "theory_msv": ("case", "depth", "activation", "input")},
                          {"case": list(cases), "depth": list(depths), "activation": list(names),
                           "seed": list(seeds), "input": x[:, 0].tolist(), "k": list(range(1, width + 1))},
                          {"config": {"width": width}, "versions": store.versions()})
@@ -198,7 +213,7 @@ def layer_moments(names: list[str], cases: tuple[str, ...], depth: int, seeds: l
     """Per hidden layer of freshly initialised networks, over the units of a layer at one input, then averaged
     over the inputs x: mean_a, var_a [case, activation, seed, layer] (mean and variance of a_l = phi(h_l), the
     quantities SELU keeps at 0 and 1), q [same]: the mean of h_l^2, and theory_q [case, activation, layer]:
-    the mean-field q_l (theory.mean_field) for the same init."""
+    the mean-field q_l (theory.mean_field, one recursion per input) averaged over the same inputs."""
     shape = (len(cases), len(names), len(seeds), depth)
     out = {k: np.zeros(shape) for k in ("mean_a", "var_a", "q")}
     theory_q = np.zeros((len(cases), len(names), depth))
@@ -211,7 +226,7 @@ def layer_moments(names: list[str], cases: tuple[str, ...], depth: int, seeds: l
             for key, v in (("mean_a", a.mean(2)), ("var_a", a.var(2, unbiased=False)), ("q", (h * h).mean(2))):
                 out[key][c, :, :, l] = v.mean(1).numpy().reshape(len(names), len(seeds))
         for a, (name, k) in enumerate(zip(names, scales)):
-            theory_q[c, a] = theory.mean_field(name, depth, width, INIT_CASES[case][0], k).q
+            theory_q[c, a] = theory.mean_field(name, depth, width, INIT_CASES[case][0], k, x=x.numpy()).q_mean()
     dims = ("case", "activation", "seed", "layer")
     return store.Results({**out, "theory_q": theory_q}, {**{k: dims for k in out}, "theory_q": dims[:2] + ("layer",)},
                          {"case": list(cases), "activation": list(names), "seed": list(seeds),

@@ -4,13 +4,12 @@ pieces (one per activation, mostly), each cached on its own, so that precompute 
 processes; calling the run joins them. A chapter only loads these and shows them."""
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from typing import Callable
 
-import numpy as np
-
-from . import activations, at_init, blocks, cache, explorer_stats, theory
+from . import activations, at_init, blocks, cache, explorer_stats
 from .config import TrainConfig
 from .data import digits, make_dataset
 from .models import INITS, check_init, check_shape
@@ -156,24 +155,23 @@ DIGITS_KEEP = ("loss", "test_loss", "test_accuracy", "final_train_loss", "final_
 
 
 def _digits(act: str) -> Results:
-    """One activation on the digits at every depth x init (five seeds each), dims (init, depth, ...), with
-    the mean-field prediction of ||dL/dh_l|| / ||dL/dh_L|| at initialisation as theory_h (init, depth, layer)."""
-    cfg, data, top = TrainConfig(**DIGITS_TRAIN), digits(), max(DIGITS_DEPTHS)
+    """One activation on the digits at every depth x init (five seeds each), dims (init, depth, ...)."""
+    cfg, data = TrainConfig(**DIGITS_TRAIN), digits()
 
     def run():
         by_init = [stacked([grid([act], list(range(SEEDS)), data, cfg, depth=d, init=i) for d in DIGITS_DEPTHS],
                            "depth", list(DIGITS_DEPTHS), DIGITS_KEEP) for i in DIGITS_INITS]
-        res = stacked(by_init, "init", list(DIGITS_INITS), DIGITS_KEEP)
-        theory_h = np.full((len(DIGITS_INITS), len(DIGITS_DEPTHS), 1, top), np.nan)
-        for i, init in enumerate(DIGITS_INITS):
-            mf = theory.mean_field(act, top, 64, init, x=data.x.numpy())
-            for j, d in enumerate(DIGITS_DEPTHS):
-                theory_h[i, j, 0, :d] = mf.truncated(d).grad_h_profile()
-        res.arrays["theory_h"], res.dims["theory_h"] = theory_h, ("init", "depth", "activation", "layer")
-        return res
+        return stacked(by_init, "init", list(DIGITS_INITS), DIGITS_KEEP)
     return cache.cached("digits", dict(activation=act, seeds=SEEDS, depths=DIGITS_DEPTHS, inits=DIGITS_INITS,
-                                       train=asdict(cfg), data=data.describe(), keep=DIGITS_KEEP), run,
-                        modules=("theory.py",))
+                                       train=asdict(cfg), data=data.describe(), keep=DIGITS_KEEP), run)
+
+
+def _with_digits_theory(res: Results) -> Results:
+    """The digits runs with the mean-field prediction of ||dL/dh_l|| / ||dL/dh_L|| at initialisation as theory_h
+    (init, depth, activation, layer): a run of its own (digits_theory), so that the theory never retrains them."""
+    th = RUNS["digits_theory"]()
+    res.arrays["theory_h"], res.dims["theory_h"] = th["theory_h"], th.dims["theory_h"]
+    return res
 
 
 DIGITS_SWEEP = dict(epochs=50, batch_size=128, record_epochs=(0,), probe_layers=(), grad_epochs=(0,), grad_every=None,
@@ -210,8 +208,10 @@ def _stack_inits(act: str) -> Results:
             return stacked([grid([act], list(range(SEEDS)), data, cfg, depth=d, init=init, weight_scale={act: scale})
                             for d in STACK_DEPTHS], "depth", list(STACK_DEPTHS), STACK_KEEP)
         return stacked([one_case(c) for c in STACK_CASES], "case", list(STACK_CASES), STACK_KEEP)
-    return cache.cached("stack_inits", dict(activation=act, seeds=SEEDS, cases=STACK_CASES, depths=STACK_DEPTHS,
-                                            train=asdict(cfg), keep=STACK_KEEP), run, modules=AT_INIT)
+    # the key names each case's init and weight scale (theory's edge of chaos), not the theory's source
+    scales = {c: [*at_init.INIT_CASES[c], at_init.case_scales(c, [act])[0]] for c in STACK_CASES}
+    return cache.cached("stack_inits", dict(activation=act, seeds=SEEDS, cases=scales, depths=STACK_DEPTHS,
+                                            train=asdict(cfg), keep=STACK_KEEP), run)
 
 
 def _stack_blocks(act: str) -> Results:
@@ -293,7 +293,12 @@ RUNS: dict[str, Run] = {
     # chapter 7
     "explorer_grid": Run({"explorer_grid": explorer_grid}, cost=15),
     # chapter 8
-    "digits": Run({a: partial(_digits, a) for a in ACTS}, lambda parts: concat(parts, "activation"), cost=40),
+    "digits": Run({a: partial(_digits, a) for a in ACTS},
+                  lambda parts: _with_digits_theory(concat(parts, "activation")), cost=40),
+    "digits_theory": one("digits_theory", dict(acts=ACTS, inits=DIGITS_INITS, depths=DIGITS_DEPTHS,
+                                             data=digits().describe()), lambda:
+                         at_init.mean_field_profiles(ACTS, DIGITS_INITS, DIGITS_DEPTHS, digits().x.numpy()), cost=2,
+                         modules=AT_INIT),
     "digits_lr": Run({a: partial(_digits_lr, a) for a in ACTS}, lambda parts: concat(parts, "activation"), cost=35),
     # chapter 9
     "stack_inits": Run({a: partial(_stack_inits, a) for a in STACK_ACTS}, lambda parts: concat(parts, "activation"),
@@ -319,8 +324,46 @@ def compute(run: str, piece: str) -> None:
     (seed_run_task if run == "seed_run" else RUNS[run]).pieces[piece]()
 
 
+# Minutes of one core per unit of Run.cost, measured: `make precompute` on 2 cores (one process each) took
+# 49 minutes for the book's 4,005 units, with the cores' contention included.
+MINUTES_PER_COST = 2 * 49 / 4005
+
+
+def missing(runs: list[str] | None = None) -> list[tuple[str, str, float]]:
+    """The pieces (run, piece, cost) of the named runs (default: all) that are not in the cache yet."""
+    out = []
+    with cache.probing():
+        for run, piece, cost in tasks():
+            if runs is None or run in runs:
+                try:
+                    compute(run, piece)
+                except cache.Missing:
+                    out.append((run, piece, cost))
+    return out
+
+
+def minutes(pieces: list[tuple[str, str, float]]) -> float:
+    """About how many minutes computing these pieces takes in one process on this project's machines."""
+    return MINUTES_PER_COST * sum(cost for _, _, cost in pieces)
+
+
+def compute_missing(runs: list[str] | None = None, log=print) -> None:
+    """Compute what the named runs lack, saying first what and about how long, then one line per piece."""
+    todo = missing(runs)
+    if not todo:
+        return
+    log(f"computing {len(todo)} piece(s) of {', '.join(dict.fromkeys(r for r, _, _ in todo))} that the cache "
+        f"lacks: about {max(1, round(minutes(todo)))} minute(s) on this machine (`make precompute` computes every "
+        "run of the book beforehand, in two processes)")
+    t0 = time.perf_counter()
+    for i, (run, piece, _) in enumerate(todo, 1):
+        compute(run, piece)
+        log(f"  [{i}/{len(todo)}] {run}:{piece} done, {time.perf_counter() - t0:.0f} s in all")
+
+
 def _named(run: str, doc: str) -> Callable[[], Results]:
     def load() -> Results:
+        compute_missing([run])
         return RUNS[run]()
     load.__name__, load.__doc__ = run, doc
     return load

@@ -17,6 +17,7 @@ import json
 import os
 import pickle
 import sys
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
@@ -84,6 +85,24 @@ def path(name: str, key: dict, where: str | Path | None = None, modules: tuple[s
     return Path(where or folder()) / f"{name}-{hashlib.sha256(ident.encode()).hexdigest()[:16]}.npz"
 
 
+class Missing(LookupError):
+    """Raised by cached() while probing() for a result that is not in the cache."""
+
+
+_PROBING = [False]
+
+
+@contextmanager
+def probing():
+    """Within it, cached() computes and loads nothing: it returns None for a result in the cache and raises
+    Missing for one that is not (how `book.missing` tells what a command would have to compute)."""
+    _PROBING[0] = True
+    try:
+        yield
+    finally:
+        _PROBING[0] = False
+
+
 def cached(name: str, key: dict, compute: Callable[[], store.Results], where: str | Path | None = None,
            log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
            modules: tuple[str, ...] = ()) -> store.Results:
@@ -91,6 +110,10 @@ def cached(name: str, key: dict, compute: Callable[[], store.Results], where: st
     unreadable file (truncated, corrupt, not ours) is a miss: one line says so, and it is recomputed.
     `modules`: optional modules (OPTIONAL) the computation also depends on, e.g. ("at_init.py", "theory.py")."""
     p = path(name, key, where, modules)
+    if _PROBING[0]:
+        if p.exists():
+            return None
+        raise Missing(name)
     if p.exists():
         try:
             return store.load(p)

@@ -3,6 +3,7 @@ or the chapters' findings for the four questions), every verdict a rule."""
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from .tables import md_table
 FIGURES = {"learned_functions.png": lambda r, d: plotting.learned_functions(r, d),
            "loss_curves.png": lambda r, d: plotting.loss_curves(r),
            "gradient_flow.png": lambda r, d: plotting.gradient_flow(r),
-           "hidden_activations.png": lambda r, d: plotting.hidden_activations(r)}
+           "hidden_activations.png": lambda r, d: plotting.hidden_activations(r, names=tuple(r.coords["activation"]))}
 NEEDED = ("loss", "grad_w", "grad_h", "grad_w_steps", "unit_states", "hidden", "pred", "final_train_mse")
 
 # Verdicts on a layer-1 / layer-L gradient ratio at initialisation; stated with the table.
@@ -48,7 +49,8 @@ def baseline_report(res: Results, command: str = "python -m helpers baseline") -
     cfg = res.meta["config"]
     marks, tr, n_seeds = cfg["landmarks"], cfg["train"], len(res.coords["seed"])
     data = cfg["data"]["text"] if isinstance(cfg["data"], dict) else cfg["data"]
-    batch = ("full batch (one step per epoch)" if tr["batch_size"] is None
+    n = cfg["data"].get("n", 200) if isinstance(cfg["data"], dict) else 200
+    batch = ("full batch (one step per epoch)" if tr["batch_size"] is None or tr["batch_size"] >= n
              else f"shuffled mini-batches of {tr['batch_size']}")
     fit, _ = seed_findings.fit_table(res)
     ratios = seed_findings.init_ratios(res)
@@ -85,7 +87,7 @@ def baseline_report(res: Results, command: str = "python -m helpers baseline") -
         "hidden activations of the probe layers, unit states, predictions, final weights) with dims and units; "
         "`helpers.store.load(path).describe()` lists them.",
         "- The answers to the book's four questions and its cheat sheet: `python -m helpers report "
-        "<this folder>/baseline.npz` appends them below, from the book's shared runs (`make book` does).", ""]
+        "<this folder>/baseline.npz` (or `make report`) appends them below, from the book's shared runs.", ""]
     return "\n".join(lines)
 
 
@@ -96,17 +98,22 @@ def question_sections() -> str:
 
 
 def write_baseline(res: Results, out: str | Path, command: str = "python -m helpers baseline") -> list[Path]:
-    """The seed experiment's folder: baseline.npz, the four figures and report.md, each atomically."""
+    """The seed experiment's folder: baseline.npz, the four figures and report.md, all new or none. Each file is
+    made in a scratch folder inside `out` first; only when every one exists do they replace the old ones (renames
+    on one file system), so a failure while plotting or writing leaves the earlier results as they were."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     data = from_description(res.meta["config"]["data"])
-    paths = [store.save(res, out / "baseline.npz")]
-    for name, make in FIGURES.items():
-        paths.append(plotting.save(make(res, data), out / name))
-    tmp = out / ".report.md.tmp"
-    tmp.write_text(baseline_report(res, command))
-    os.replace(tmp, out / "report.md")
-    return paths + [out / "report.md"]
+    with tempfile.TemporaryDirectory(dir=out, prefix=".writing-") as scratch:
+        tmp = Path(scratch)
+        store.save(res, tmp / "baseline.npz")
+        for name, make in FIGURES.items():
+            plotting.save(make(res, data), tmp / name)
+        (tmp / "report.md").write_text(baseline_report(res, command))
+        names = ["baseline.npz", *FIGURES, "report.md"]
+        for name in names:
+            os.replace(tmp / name, out / name)
+    return [out / name for name in names]
 
 
 def label(name: str) -> str:

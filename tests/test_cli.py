@@ -31,8 +31,9 @@ def test_cli_end_to_end_writes_every_artifact(tmp_path):
 
 @pytest.mark.parametrize("args,message", [
     (["--activations", "relu,swish2"], "unknown activation 'swish2'; valid choices: identity"),
-    (["--epochs", "0"], "epochs must be a whole number >= 1"),
-    (["--epochs", "-5"], "epochs must be a whole number >= 1"),
+    (["--epochs", "0"], "must be a whole number from 1 to 100,000"),
+    (["--epochs", "-5"], "must be a whole number from 1 to 100,000"),
+    (["--epochs", "99999999999999999999"], "must be a whole number from 1 to 100,000"),
     (["--lr", "-0.1"], "learning rate must be a positive number"),
     (["--seeds", "0"], "seeds must be a whole number >= 1"),
     (["--device", "tpu"], "valid choices: auto, cpu, cuda"),
@@ -41,7 +42,11 @@ def test_bad_arguments_one_line_nonzero_and_nothing_touched(tmp_path, capsys, ar
     out = tmp_path / "af"
     out.mkdir()
     (out / "report.md").write_text("earlier results")
-    assert main(["baseline", "--out", str(out)] + args) == 2
+    try:
+        rc = main(["baseline", "--out", str(out)] + args)
+    except SystemExit as e:   # argparse's refusals exit with 2 themselves
+        rc = e.code
+    assert rc == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and message in err and "\n" not in err
     assert (out / "report.md").read_text() == "earlier results" and len(list(out.iterdir())) == 1
@@ -87,3 +92,60 @@ def test_precompute_figures_and_cache_subcommands(tmp_path, capsys):
     capsys.readouterr()
     assert main(["cache", "--code-hash"]) == 0 and capsys.readouterr().out.strip() == cache.code_hash()
     assert main(["cache", "--prune"]) == 0 and "removed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "silu"])
+def test_every_activation_alone_writes_the_whole_folder(tmp_path, name):
+    """Any subset works, each activation alone included; the hidden-activations figure shows what was asked."""
+    out = tmp_path / "af"
+    assert main(["baseline", "--out", str(out), "--activations", name, "--epochs", "3", "--seeds", "1",
+                 "--threads", "1"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(ARTIFACTS)
+    assert store.load(out / "baseline.npz").coords["activation"] == [name]
+
+
+def test_a_failed_write_leaves_the_earlier_folder_as_it_was(tmp_path, monkeypatch, capsys):
+    """All new files or none: a figure that fails after baseline.npz was made replaces nothing."""
+    from helpers import report
+    out = tmp_path / "af"
+    assert main(["baseline", "--out", str(out), "--activations", "relu", "--epochs", "3", "--seeds", "1"]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def broken(res, data):
+        raise OSError("disk full")
+    monkeypatch.setitem(report.FIGURES, "gradient_flow.png", broken)
+    assert main(["baseline", "--out", str(out), "--activations", "tanh", "--epochs", "3", "--seeds", "1"]) == 2
+    assert "disk full" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before      # no scratch folder left either
+
+
+def test_odd_arguments_say_what_they_mean(tmp_path, capsys):
+    """An empty --out is refused; a batch as large as the data is reported as the full batch it is; report
+    --out may name a folder."""
+    with pytest.raises(SystemExit) as e:
+        main(["baseline", "--out", ""])
+    assert e.value.code == 2 and "empty string" in capsys.readouterr().err
+    out = tmp_path / "af"
+    assert main(["baseline", "--out", str(out), "--activations", "relu", "--epochs", "2", "--seeds", "1",
+                 "--batch-size", "1000"]) == 0
+    assert "full batch (batch size 1000 >= the 200 training points)" in capsys.readouterr().out
+    assert "full batch (one step per epoch)" in (out / "report.md").read_text()
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    assert main(["report", str(out / "baseline.npz"), "--out", str(folder), "--seed-only"]) == 0
+    assert (folder / "report.md").read_text().startswith("# Activation functions")
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "an .npz archive without this book's description"),
+    (bytes(range(256)) * 4, "not an .npz archive"),
+])
+def test_files_that_are_not_ours_are_named_as_such(tmp_path, capsys, content, message):
+    path = tmp_path / "other.npz"
+    if content is None:
+        np.savez(path, a=np.arange(3))
+    else:
+        path.write_bytes(content)
+    assert main(["report", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "pickle" not in err and "delete" not in err and err.count("\n") == 1

@@ -184,7 +184,7 @@ def findings() -> dict:
     f["depth50_table"] = Table(["activation"] + sweep.coords["case"], rows,
                                "Layer 1 / layer 50 of ||dL/dh_l|| at init: measured (mean-field prediction)")
     he = theory.mean_field("gelu", 50, 64, "kaiming")
-    f["gelu_q50"], f["gelu_q1"] = float(f"{he.q[-1]:.1e}"), round(float(he.q[0]), 2)
+    f["gelu_q50"], f["gelu_q1"] = float(f"{he.q_mean()[-1]:.1e}"), round(float(he.q_mean()[0]), 2)
     g = sweep.sel("grad_h", case="kaiming", activation="gelu", depth=50)
     f["gelu_he_d50_pred"] = float(f"{sweep.sel('theory_h', case='kaiming', activation='gelu', depth=50)[0]:.0e}")
     r = layer_ratio(g)

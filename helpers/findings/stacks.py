@@ -191,7 +191,8 @@ def spectrum_table(at0: Results, depth: int, cases=("kaiming", "edge", "orthogon
         row = [n]
         for c in cases:
             sv = at0.sel("sv", case=c, depth=depth, activation=n)                # [seed, input, k]
-            row += [f"{(sv ** 2).mean():.2g} [{at0.sel('theory_msv', case=c, depth=depth, activation=n):.2g}]",
+            theory_msv = at0.sel('theory_msv', case=c, depth=depth, activation=n).mean()    # over the inputs
+            row += [f"{(sv ** 2).mean():.2g} [{theory_msv:.2g}]",
                     stats.at_spread(anisotropy(sv).mean(-1))]
         rows.append(row)
     header = ["activation"] + [f"{CASE_LABEL[c]}: {w}" for c in cases for w in ("mean sigma^2 [mean field]", "kappa")]
