@@ -32,14 +32,14 @@ PACKAGE = Path(__file__).resolve().parent
 # Modules that only some runs use: hashed into the key of the runs that name them (cached(modules=...)),
 # so a change to the theory recomputes the measurements at initialisation, not every training run.
 OPTIONAL = {"theory.py", "at_init.py", "blocks.py", "explorer_stats.py"}
-# Modules that never feed a cached computation (they read, analyse or present results), and book.py, whose
+# Modules that never feed a cached computation (they read, analyse or present results), and book(_deep).py, whose
 # run definitions put every parameter that changes a run into that run's key: editing them recomputes
 # nothing (or only the runs whose keys changed). tests/test_cache.py checks that no computing module
 # imports one of them.
 NOT_COMPUTING = {"plotting", "findings", "widgets.py", "static_explorers.py", "report.py",
                  "summary.py", "tables.py", "__main__.py", "cache.py", "precompute.py", "failure.py", "stats.py",
-                 "analysis.py", "dead_units.py", "rebuild.py", "book.py", "agreement.py", "browser_trainer.py",
-                 "shared_run.py"}
+                 "analysis.py", "dead_units.py", "rebuild.py", "book.py", "book_deep.py", "agreement.py",
+                 "browser_trainer.py", "shared_run.py"}
 
 
 def folder() -> Path:

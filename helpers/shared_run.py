@@ -15,6 +15,7 @@ from .store import Results
 
 SEEDS = 5              # every experiment: mean and spread over these
 DEPTHS = (2, 5, 10, 20, 30)
+SWEEP_LRS = tuple(float(f"{10 ** (k / 2):.3g}") for k in range(-8, 1))   # 1e-4 ... 1, half decades
 SWEEP = dict(probe_layers=(), record_epochs=(0,), states_every=50, grad_every=50, test_every=50)  # light logs
 
 
