@@ -213,6 +213,8 @@ RUNS: dict[str, Run] = {
     "stack_blocks": Run({a: partial(_stack_blocks, a) for a in STACK_ACTS}, lambda parts: concat(parts, "activation"),
                         cost=len(BLOCK_VARIANTS) * SEEDS * 1.6 * sum(d for d, _ in BLOCK_SETTINGS.values()) / 10),
     "selu_series": by_depth("selu_series", ["selu"], [1e-3, 0.1], depths=STACK_DEPTHS),
+    "width_trends": one("width_trends", dict(seeds=SEEDS, widths=at_init.TREND_WIDTHS), lambda:
+                        at_init.width_trends(_data(), list(range(SEEDS))), cost=150, modules=AT_INIT),
     "stack_at_init": one("stack_at_init", dict(acts=STACK_ACTS, cases=STACK_CASES, seeds=SEEDS), _stack_at_init,
                          cost=10, modules=AT_INIT),
 }
@@ -295,6 +297,8 @@ digits_lr = _named("digits_lr", "Chapter 8: the digits at half-decade Adam learn
 stack_inits = _named("stack_inits", "Chapter 9: LeCun, He, critical and orthogonal inits trained, depths 10 and 20.")
 stack_blocks = _named("stack_blocks", "Chapter 9: LayerNorm, BatchNorm, residual and pre-norm residual trained.")
 selu_series = _named("selu_series", "Chapter 9: SELU at PyTorch's default init, depths 10 and 20, Adam 1e-3 and 0.1.")
+width_trends = _named("width_trends", "Chapter 9: the mean field against widths 64 to 1024 (He at depth 50, residual, "
+                                      "BatchNorm with a full-rank input).")
 stack_at_init = _named("stack_at_init", "Chapter 9: gradients, Jacobian spectra, layer moments at init, to depth 50.")
 tent = _named("tent", "Chapter 5: ReLU shapes trained on the 16-piece tent map, 2000 epochs.")
 init_pieces = _named("init_pieces", "Chapter 5: exact linear pieces of freshly initialised ReLU networks.")

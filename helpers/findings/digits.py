@@ -95,13 +95,13 @@ def dead_by_layer(dig: Results, name: str = "relu", layers=(1, 2, 4, 6, 8, 10)) 
 
 
 def boundaries(sine: Results, dig: Results) -> Table:
-    """Chapter 4's limits (the largest Adam learning rate at which most seeds converge, and the next one's
-    ending) on the sine task and on the digits, side by side."""
+    """Chapter 4's limits (the largest Adam learning rate whose most common ending is converged, and the next
+    one's ending) on the sine task and on the digits, side by side."""
     (a, _), (b, _) = stability.boundaries(sine), stability.boundaries(dig)
     rows = [[ra[0], ra[1], ra[3], rb[1] if rb[1] != "none" else "none converged", rb[3] if rb[1] != "none" else "-"]
             for ra, rb in zip(a.rows, b.rows)]
     return Table(["activation", "sine: largest ok lr", "sine: next lr", "digits: largest ok lr", "digits: next lr"],
-                 rows, "Where Adam stops converging (majority over 5 seeds), sine task and digits")
+                 rows, "Where Adam stops converging (most common ending over 5 seeds), sine task and digits")
 
 
 def weak_linear_accuracy(data, C: float = 1e4) -> tuple[float, float]:
@@ -187,7 +187,7 @@ def findings() -> dict:
     f["digits_best_sweep_acc"] = percent(failure.finite(sweep["final_test_accuracy"], sweep)[a, i])
     f["digits_best_sweep_name"], f["digits_best_sweep_lr"] = sweep.coords["activation"][a], sweep.coords["lr"][i]
     f["digits_l1_margin"] = round(first_layer_margin(data), 1)
-    f["mode_table"] = Table(*failure.mode_table(sweep), "Digits: majority ending and its count over 5 seeds")
+    f["mode_table"] = Table(*failure.mode_table(sweep), "Digits: most common ending and its count over 5 seeds")
     f["boundary_table"] = boundaries(book.lr_sweep(), sweep)
     ok = failure.converged_lrs(sweep)
     f["digits_max_ok_relu"], f["digits_max_ok_tanh"] = (float(ok[n].max()) for n in ("relu", "tanh"))

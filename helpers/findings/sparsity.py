@@ -21,14 +21,19 @@ def transitions(res, name: str) -> dict[str, np.ndarray]:
             "died": (~off0 & off_end).sum((0, 2))}
 
 
+def can_be_dead(name: str) -> bool:
+    """Whether phi' is exactly 0 on a whole interval (more than 1% of [-10, 10]): only then can a unit be dead."""
+    d = activations.get(name).derivative(torch.linspace(-10, 10, 20_001, dtype=torch.float64))
+    return float((d == 0).double().mean()) > 0.01
+
+
 def findings() -> dict:
     res, init, data = book.seed_run(), book.init_states(), make_dataset()
     f: dict = {}
     rows = []
     for name in book.ACTS:
         lo, hi = analysis.on_interval(activations.get(name))
-        rows.append([name, f"{lo:.2f} < h < {hi:.2f}", "yes" if float((activations.get(name).derivative(
-            torch.linspace(-10, 10, 20_001, dtype=torch.float64)) == 0).double().mean()) > 0.01 else "no"])
+        rows.append([name, f"{lo:.2f} < h < {hi:.2f}", "yes" if can_be_dead(name) else "no"])
     f["gelu_slope0_share"] = round(100 * 0.5 / activations.get("gelu").slope_range()[1])   # phi'(0) = 1/2
     f["on_table"] = Table(["activation", "on for", "can be dead"], rows,
                           "Where a unit is on: |phi'(h)| >= 25% of its maximum")
@@ -78,8 +83,11 @@ def findings() -> dict:
         for k in ("off at init", "revived", "died"):
             f[f"{k.split()[0]}_{name}"] = int(t[k].sum())
         f[f"l1_off_{name}"], f[f"l1_revived_{name}"] = int(t["off at init"][0]), int(t["revived"][0])
-    f["transitions_table"] = Table(["", "off at init", "revived", "died", "layer 1: off", "revived", "died"], rows,
-                                   f"Units of the seed run ({len(res.coords['seed'])} seeds x 10 layers x 64)")
+    f["transitions_table"] = Table(["", "off at init", "revived", "switched off", "layer 1: off", "revived",
+                                    "switched off"], rows,
+                                   f"Units of the seed run ({len(res.coords['seed'])} seeds x 10 layers x 64): "
+                                   "revived = off at init, on at the end; switched off = on at init, off at the end "
+                                   "(dead, for ReLU: the only activation here whose units can die)")
     # over training: derivative-based states and value sparsity, mean over layers
     st = res.coords["unit_state"]
     rows = []

@@ -13,8 +13,8 @@ def mode_table(res, title: str) -> Table:
 
 
 def boundaries(res) -> tuple[Table, dict]:
-    """Per activation: the largest learning rate at which a majority converged, and the smallest above
-    it at which a majority did not, with their seed counts, relative to the init's weight scale."""
+    """Per activation: the largest learning rate whose most common ending over seeds is converged, and the
+    smallest above it whose is not, with their seed counts, relative to the init's weight scale."""
     w_std = 1 / math.sqrt(3 * 64)
     maj, cnt = failure.majority(failure.modes_of(res))
     lrs, seeds = res.coords["lr"], len(res.coords["seed"])
@@ -33,7 +33,7 @@ def boundaries(res) -> tuple[Table, dict]:
         if fail is not None:
             glued[f"adam_first_fail_{name}"] = lrs[fail]
     return Table(["activation", "largest converging lr", "/ weight std", "next lr", "/ weight std"], rows,
-                 "Where Adam stops converging (majority over seeds)"), glued
+                 "Where Adam stops converging (most common ending over seeds)"), glued
 
 
 def findings() -> dict:
@@ -41,7 +41,7 @@ def findings() -> dict:
     w_std = 1 / math.sqrt(3 * 64)
     f["w_std"] = round(w_std, 3)
     sweep, gd = book.lr_sweep(), book.gd_sweep()
-    f["adam_table"] = mode_table(sweep, f"Majority ending over {len(sweep.coords['seed'])} seeds, Adam, 500 epochs")
+    f["adam_table"] = mode_table(sweep, f"Most common ending over {len(sweep.coords['seed'])} seeds, Adam, 500 epochs")
     f["adam_boundaries"], glued = boundaries(sweep)
     f |= glued
     ok_ratio = [v / w_std for k, v in glued.items() if k.startswith("adam_max_ok_") and not isinstance(v, str)]
@@ -74,7 +74,8 @@ def findings() -> dict:
               for a, n in enumerate(curv.coords["activation"]) if n != "sigmoid"]
     f["sharp_others_min"], f["sharp_others_max"] = float(f"{min(others):.2g}"), float(f"{max(others):.2g}")
     f["sharp_positive"] = stats.count(curv["sharpness"] > 0)     # power iteration finds the largest |eigenvalue|
-    f["gd_table"] = mode_table(gd, f"Majority ending over {len(gd.coords['seed'])} seeds, gradient descent, 500 epochs")
+    f["gd_table"] = mode_table(gd, f"Most common ending over {len(gd.coords['seed'])} seeds, gradient descent, "
+                                   "500 epochs")
     maj, _ = failure.majority(failure.modes_of(gd))
     rows = []
     for a, name in enumerate(gd.coords["activation"]):
@@ -102,8 +103,8 @@ def findings() -> dict:
                                       for d in range(len(res.coords["depth"]))]
                 for a, name in enumerate(res.coords["activation"]) for i, lr in enumerate(res.coords["lr"])]
         f[f"{key}_table"] = Table(["activation", "lr"] + [f"depth {d}" for d in res.coords["depth"]], rows,
-                                  f"Majority ending over {seeds} seeds, Adam, 500 epochs")
-        if key == "depth_lr":   # the largest rate at which most seeds converged, per depth
+                                  f"Most common ending over {seeds} seeds, Adam, 500 epochs")
+        if key == "depth_lr":   # the largest rate whose most common ending is converged, per depth
             ok = failure.MODES.index("converged")
             for d, depth in enumerate(res.coords["depth"]):
                 good = [lr for i, lr in enumerate(res.coords["lr"]) if maj[d, 0, i] == ok]

@@ -32,7 +32,7 @@ CMAP = ListedColormap([MODE_COLOURS[m] for m in failure.MODES])
 
 def mode_grid(ax, modes: np.ndarray, final: np.ndarray, rows: list[str], cols: list[str], xlabel: str,
               ylabel: str) -> None:
-    """One cell per (row, col) of modes [row, col, seed], coloured by the majority ending over seeds; the
+    """One cell per (row, col) of modes [row, col, seed], coloured by the most common ending over seeds; the
     text gives it with its count and the median final train MSE of the runs that did not diverge
     (final [row, col, seed], NaN where diverged)."""
     maj, cnt = failure.majority(modes)
@@ -126,8 +126,9 @@ def failure_examples(res: Results, picks: dict[str, tuple[str, float, int]]) -> 
 
 
 def sharpness_vs_gd(sharp: np.ndarray, names: list[str], gd: Results) -> plt.Figure:
-    """For each activation: the gradient-descent ending at each learning rate (marker = majority) and the
-    bound 2 / lambda_max of the Hessian at initialisation (bar: seed range); sharp [activation, seed]."""
+    """For each activation: the gradient-descent ending at each learning rate (marker = the most common ending
+    over seeds) and the bound 2 / lambda_max of the Hessian at initialisation (bar: seed range);
+    sharp [activation, seed]."""
     use_style()
     fig, ax = plt.subplots(figsize=(8.5, 0.6 * len(names) + 1.6))
     lrs = np.asarray(gd.coords["lr"])

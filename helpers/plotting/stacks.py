@@ -140,7 +140,7 @@ def self_normalisation(at0: Results, case: str = "lecun") -> plt.Figure:
 
 
 def variant_modes(blk: Results, setting: str = "depth 10, lr 0.1") -> plt.Figure:
-    """Majority ending per activation x variant at a large learning rate (chapter 4's colours)."""
+    """Most common ending over seeds per activation x variant at a large learning rate (chapter 4's colours)."""
     use_style()
     i = blk.index("setting", setting)
     codes = failure.modes_of(blk, ("setting", "variant"))[i].transpose(1, 0, 2)            # [activation, variant, seed]
