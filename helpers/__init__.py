@@ -1,5 +1,5 @@
 """helpers: everything the book computes. Notebooks import from here; they never define their own
-training loops, probes or plot styles (see ARCHITECTURE.md at the repository's root)."""
+training loops, probes or plot styles (see DESIGN.md)."""
 from __future__ import annotations
 
 import os

@@ -38,7 +38,7 @@ OPTIONAL = {"theory.py", "at_init.py", "blocks.py", "explorer_stats.py"}
 # imports one of them.
 NOT_COMPUTING = {"plotting", "findings", "widgets.py", "static_explorers.py", "report.py",
                  "summary.py", "tables.py", "__main__.py", "cache.py", "precompute.py", "failure.py", "stats.py",
-                 "analysis.py", "dead_units.py", "rebuild.py", "book.py", "book_deep.py", "agreement.py",
+                 "analysis.py", "dead_units.py", "rebuild.py", "book.py", "book_deep.py", "agreement.py", "backprop.py",
                  "browser_trainer.py", "shared_run.py"}
 
 

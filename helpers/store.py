@@ -2,7 +2,7 @@
 
     from helpers.store import load
     r = load("activation_functions/baseline.npz")
-    r.sel("grad_w", activation="relu", grad_epoch=100)   # [seed, layer]; print(r.describe()) lists all
+    r.sel("grad_w", activation="relu", grad_epoch=100)   # [seed, layer]; r.describe() lists all
 
 No pickle anywhere: the metadata (config, coordinates, dims and units of every array, versions)
 is a JSON string stored inside the same archive, so a file cannot lose its description.
@@ -72,7 +72,7 @@ class Results:
         return arr
 
     def describe(self) -> str:
-        """One line per array: name, dims with sizes, units, meaning (a string: print(r.describe()))."""
+        """One line per array: name, dims with sizes, units, meaning."""
         docs = self.meta.get("arrays", {})
         lines = []
         for name, arr in self.arrays.items():
@@ -131,23 +131,6 @@ def load(path: str | os.PathLike) -> Results:
     path = Path(path)
     if not path.is_file():
         raise ResultsFileError(f"no results file at {path}")
-    with open(path, "rb") as f:
-        head = f.read(4)
-    if not head:
-        raise ResultsFileError(f"{path} is empty (an interrupted copy?): delete it and rerun the command that "
-                               "wrote it")
-    if head != b"PK\x03\x04":      # every .npz is a zip archive
-        raise ResultsFileError(f"{path} is not an .npz archive, so not a results file of this book "
-                               "(`python -m helpers baseline` writes one)")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            if _META_KEY not in z.files:
-                raise ResultsFileError(f"{path} is an .npz archive without this book's description (numpy.savez "
-                                       "writes such files), so not a results file of this book")
-    except ResultsFileError:
-        raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
-        pass     # a damaged archive: said below
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}  # read everything now, so damage shows up here

@@ -24,7 +24,8 @@ def values() -> dict:
 
 
 def cheat_sheet() -> Table:
-    """activation x {range, max |phi'|, chi_1 at default / He init, units off after the seed run, can a
+    """activation x {range, max |phi'|, chi_1 at default / He init (the fixed point's), the measured gradient ratio
+    under He at depth 20, units off after the seed run, can a
     unit die exactly, Adam learning rates that converged, smoothness and cost}."""
     sparsity, stacks = findings.chapter("sparsity"), findings.chapter("stacks")
     converged = failure.converged_lrs(book.lr_sweep())
@@ -41,10 +42,11 @@ def cheat_sheet() -> Table:
         dies = float((act.derivative(near) == 0).double().mean()) > 0.01   # phi' = 0 on a whole interval
         ok = converged[name]
         rows.append([act.label, f"{lo} to {hi}", f"{act.max_slope:.3g}", f"{chi[0]:.2f} / {chi[1]:.2f}",
-                     f"{sparsity[f'off_end_{name}']}", "yes" if dies else "no",
+                     stacks[f"ds_he_ratio20_{name}"], f"{sparsity[f'off_end_{name}']}", "yes" if dies else "no",
                      f"{ok.min():g} to {ok.max():g}" if ok.size else "none", stacks[f"ds_d20_default_{name}"],
                      stacks[f"ds_d20_best_{name}"], f"{act.smoothness}; {act.cost}"])
-    return Table(["activation", "range", "max |phi'|", "chi_1 default / He", "units off after the seed run",
+    return Table(["activation", "range", "max |phi'|", "chi_1 default / He (the limit, deep in the network)",
+                  "He, depth 20: ||dL/dh_1|| / ||dL/dh_20|| at init (measured)", "units off after the seed run",
                   "dies exactly", "Adam lr that converged", "depth 20 test MSE, default init",
                   "depth 20, best fix (chapter 9)", "smoothness; cost"], rows)
 

@@ -236,3 +236,19 @@ def test_plain_loop_refuses_classification():
     from helpers.data import digits
     with pytest.raises(ValueError, match="regression \\(MSE\\) only.*train_batched"):
         train_loop("relu", 0, digits(), TrainConfig(epochs=1))
+
+
+@pytest.mark.parametrize("name", ["relu", "tanh", "gelu", "sigmoid"])
+def test_engine_against_the_backward_pass_on_a_page(data, name):
+    """helpers.backprop's plain loop (chapter 2 shows it) gives the engine's gradients, every layer's dW and db,
+    and the probes' mean |dL/dW_l| and ||dL/dh_l||."""
+    from helpers import backprop
+    from helpers.batched import loss_and_grad
+    from helpers.models import StackedMLP, flatten, init_params
+    params = init_params(3, 6, 16, "torch_default", torch.float64)
+    x, y = data.x.double(), data.y.double()
+    ref = backprop.backward(params, name, x, y)
+    net = StackedMLP([name], flatten(params)[None], 6, 16)
+    _, grad_w, grad_h = loss_and_grad(net, x, y, probe=True)
+    assert torch.allclose(net.grad[0], flatten(list(zip(ref.dW, ref.db))), rtol=1e-10, atol=1e-14)
+    assert torch.allclose(grad_w[0], ref.grad_w, rtol=1e-10) and torch.allclose(grad_h[0], ref.grad_h, rtol=1e-10)

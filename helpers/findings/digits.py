@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import torch
 
-from .. import book, failure, stats, theory
+from .. import activations, book, failure, stats, theory
 from ..analysis import layer_ratio
 from ..data import digits, landmarks, linear_classifier
 from ..store import Results
@@ -139,6 +139,12 @@ def findings() -> dict:
             for a, name in enumerate(res.coords["activation"]):
                 cell = acc[res.index("init", i), res.index("depth", d), a]
                 f[f"digits_acc_{INIT_LABEL[i]}{d}_{name}"] = stats.rounded(100 * cell)
+    means = {n: float(np.nanmean(acc[res.index("init", "torch_default"), res.index("depth", 10), a]))
+             for a, n in enumerate(res.coords["activation"])}
+    best = max((n for n in means if n != "identity"), key=means.get)
+    f["digits_best_nonlinear"] = stats.Text(activations.get(best).label)
+    f["digits_best_nonlinear_acc"] = f[f"digits_acc_default10_{best}"]
+    f["digits_nonlinear_gain"] = round(100 * (means[best] - means["identity"]))   # points over the linear network
     train_acc = failure.finite(d10["final_train_accuracy"], d10)
     for name in ("identity", "relu"):
         f[f"digits_train_acc_{name}"] = stats.rounded(100 * train_acc[d10.index("activation", name)])

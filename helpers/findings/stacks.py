@@ -205,6 +205,15 @@ def trained_numbers(grid: Results, blk: Results) -> dict:
         v[f"ds_off_{var}_relu_fast"] = b(fast, var, "relu", boff, percent)
         reached = np.isfinite(bep[blk.index("setting", fast), blk.index("variant", var)])     # [activation, seed]
         v[f"ds_reach_fast_{var}"] = stats.count(reached.sum(-1) * 2 > reached.shape[-1])
+    for var in ("residual_layernorm", "batchnorm"):      # Adam 0.1 (depth 10) against 1e-3 (depth 20), per activation
+        fast_mse = [stats.geo_mean(bmse[blk.index("setting", fast), blk.index("variant", var), a])
+                    for a in range(len(blk.coords["activation"]))]
+        slow_mse = [stats.geo_mean(bmse[blk.index("setting", slow), blk.index("variant", var), a])
+                    for a in range(len(blk.coords["activation"]))]
+        ratios = [f / s for f, s in zip(fast_mse, slow_mse) if np.isfinite(f / s)]
+        v[f"ds_fast_over_slow_{var}_min"], v[f"ds_fast_over_slow_{var}_max"] = (f"{min(ratios):.2g}",
+                                                                              f"{max(ratios):.2g}")
+        v[f"ds_fast_{var}_min"], v[f"ds_fast_{var}_max"] = (f"{np.nanmin(fast_mse):.2g}", f"{np.nanmax(fast_mse):.2g}")
     r0 = grad_ratio(blk, 0)[blk.index("setting", slow), blk.index("variant", "residual")]
     for n in ("relu", "tanh", "sigmoid", "selu", "gelu"):
         v[f"ds_res_ratio_{n}"] = geo(r0[blk.index("activation", n)])

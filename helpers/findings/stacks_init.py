@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import book, stats, theory
+from .. import activations, book, stats, theory
 from ..analysis import layer_ratio
 from ..store import Results
 from ..tables import Table
@@ -80,6 +80,12 @@ def at_init_numbers(at0: Results) -> dict:
         for n in ("tanh", "relu", "identity", "selu", "elu"):
             kappa = anisotropy(at0.sel("sv", case=c, depth=50, activation=n)).mean(-1)   # [seed]
             v[f"ds_kappa50_{c}_{n}"] = stats.at_spread(kappa)
+    for n in at0.coords["activation"]:    # what He does at depth 20, beside chi_1's limit deep in the network
+        g = at0.sel("grad_h", case="kaiming", activation=n, depth=20)[:, :20]
+        v[f"ds_he_ratio20_{n}"] = stats.geo_spread(layer_ratio(g))
+    q_he, chi_he = theory.chi_1("selu", 2.0)
+    v["ds_chi1_selu_he"], v["ds_gain_selu_he"] = f"{chi_he:.2g}", f"{chi_he ** 0.5:.2g}"
+    v |= jacobian_means(at0)
     var = at0.sel("var_a", case="lecun", activation="selu")
     v["ds_selu_var50"] = stats.at_spread(var[:, -1])
     v["ds_selu_var1"] = stats.at_spread(var[:, 0])
@@ -116,4 +122,26 @@ def finite_width_numbers() -> dict:
         v[f"ds_jump_own_q_{n}"] = f"{theory.critical_jump(n, 0.0, q2)[0]:.3g}"
         deep = theory.mean_field(n, 50, 64, "kaiming", weight_scale=float(np.sqrt(edge / 2))).chi[:, -1]
         v[f"ds_edge_exploding_inputs_{n}"] = f"{100 * float((deep > 1).mean()):.0f}%"
+    return v
+
+
+def jacobian_means(at0: Results, depth: int = 50) -> dict:
+    """The Jacobian's mean sigma^2 at depth 50 against the per-input mean field, per init: the largest factor
+    between them over the activations, and for the critical and He inits which probe input carries the measured
+    mean (its x and its share of the mean over the ten inputs)."""
+    v: dict = {}
+    xs = np.asarray(at0.coords["input"])
+    for c in ("torch_default", "lecun", "kaiming", "edge", "orthogonal"):
+        worst, which = 1.0, ""
+        for n in at0.coords["activation"]:
+            per_input = (at0.sel("sv", case=c, depth=depth, activation=n) ** 2).mean((0, 2))    # [input]
+            pred = at0.sel("theory_msv", case=c, depth=depth, activation=n).mean()
+            factor = max(per_input.mean() / pred, pred / per_input.mean())
+            if factor > worst:
+                worst, which = factor, activations.get(n).label
+            if c in ("edge", "kaiming") and n in ("tanh", "elu", "selu", "sigmoid"):
+                top = int(np.argmax(per_input))
+                v[f"ds_msv_top_x_{c}_{n}"] = f"{xs[top]:.2g}"
+                v[f"ds_msv_top_share_{c}_{n}"] = f"{100 * per_input[top] / per_input.sum():.0f}%"
+        v[f"ds_msv_misfit_{c}"], v[f"ds_msv_misfit_{c}_act"] = f"{worst:.2g}", which
     return v
