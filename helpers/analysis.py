@@ -10,7 +10,7 @@ import torch
 from torch import Tensor
 
 from .models import StackedMLP
-from .probes import SATURATION_THRESHOLD, is_on, per_model_mse, pre_activations, relative_slope
+from .probes import SATURATION_THRESHOLD, per_model_mse, pre_activations, relative_slope
 
 
 def layer_ratio(g):
@@ -19,18 +19,6 @@ def layer_ratio(g):
     last = np.take_along_axis(g, (np.isfinite(g).sum(-1, keepdims=True) - 1).clip(0), -1)[..., 0]
     with np.errstate(divide="ignore", invalid="ignore"):   # a frozen (diverged) run's gradients are all 0
         return g[..., 0] / last
-
-
-def on_interval(act) -> tuple[float, float]:
-    """The pre-activations at which a unit is on, as (low, high) (+-inf where unbounded); every
-    activation here has a single such interval, which this checks on a fine grid."""
-    h = torch.linspace(-20, 20, 400_001, dtype=torch.float64)
-    on = is_on(act, h)
-    idx = on.nonzero()[:, 0]
-    if len(idx) != int(idx[-1] - idx[0]) + 1:
-        raise ValueError(f"{act.name}: the on-set is not one interval")
-    lo, hi = float(h[idx[0]]), float(h[idx[-1]])
-    return (-math.inf if idx[0] == 0 else lo, math.inf if idx[-1] == len(h) - 1 else hi)
 
 
 def signal_gains(net: StackedMLP, x: Tensor, y: Tensor) -> Tensor:

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import analysis, at_init, dead_units, rebuild
-from helpers.activations import ACTIVATIONS
+from helpers import at_init, dead_units, rebuild
 from helpers.config import TrainConfig
+from helpers.explorer_stats import on_interval
 from helpers.runs import grid
 
 
@@ -34,10 +34,10 @@ def test_dead_profile_prediction_against_initialised_networks(data):
 
 
 def test_on_intervals():
-    assert analysis.on_interval(ACTIVATIONS["identity"]) == (-math.inf, math.inf)
-    lo, hi = analysis.on_interval(ACTIVATIONS["sigmoid"])
+    assert on_interval("identity") == (-math.inf, math.inf)
+    lo, hi = on_interval("sigmoid")
     assert lo == pytest.approx(-2.634, abs=1e-3) and hi == pytest.approx(2.634, abs=1e-3)
-    assert analysis.on_interval(ACTIVATIONS["relu"])[1] == math.inf
+    assert on_interval("relu")[1] == math.inf
 
 
 def test_rebuild_returns_the_trained_and_the_initial_networks(data):

@@ -7,6 +7,7 @@ import torch
 
 from .. import activations, analysis, book, dead_units, failure, rebuild, stats
 from ..data import make_dataset
+from ..explorer_stats import on_interval
 from ..tables import Table
 
 LRS = (1e-3, 1e-2, 3.16e-2, 0.1)
@@ -32,7 +33,7 @@ def findings() -> dict:
     f: dict = {}
     rows = []
     for name in book.ACTS:
-        lo, hi = analysis.on_interval(activations.get(name))
+        lo, hi = on_interval(name)      # the one definition (the explorers use it too)
         rows.append([name, f"{lo:.2f} < h < {hi:.2f}", "yes" if can_be_dead(name) else "no"])
     f["gelu_slope0_share"] = round(100 * 0.5 / activations.get("gelu").slope_range()[1])   # phi'(0) = 1/2
     f["on_table"] = Table(["activation", "on for", "can be dead"], rows,
