@@ -20,6 +20,9 @@ def glue(values: dict, names: list[str] | None = None) -> None:
     """Glue every number (not the tables) under its name, for {glue:}`name` in the chapter's prose."""
     import numpy as np
     from myst_nb import glue as _glue
+
+    from ..stats import Text
     for name, value in values.items():
         if (names is None or name in names) and isinstance(value, (int, float, str, np.generic)):
-            _glue(name, value.item() if isinstance(value, np.generic) else value, display=False)
+            value = value.item() if isinstance(value, np.generic) else value
+            _glue(name, Text(value) if isinstance(value, str) else value, display=False)   # words without quotes
