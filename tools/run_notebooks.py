@@ -46,6 +46,27 @@ def _merge_streams(cell) -> None:
         cell.outputs = merged
 
 
+TEX = ((r"\lVert", "||"), (r"\rVert", "||"), (r"\mathcal ", ""), (r"\partial", "d"), (r"\sigma", "sigma"),
+       (r"\phi", "phi"), (r"\chi", "chi"), (r"\kappa", "kappa"), (r"\epsilon", "epsilon"), (r"\lambda", "lambda"),
+       (r"\max", "max"), (r"\log", "log"), (r"\times", "x"), (r"\approx", "~"), (r"\le", "<="), (r"\ge", ">="),
+       (r"\pi", "pi"), (r"\,", " "), ("\\", ""), ("{", ""), ("}", ""), ("$", ""), ("`", ""), ("**", ""))
+
+
+def _alt_text(caption: str) -> str:
+    """A figure's caption as plain text, for its image's alt attribute (screen readers do not read TeX)."""
+    for tex, plain in TEX:
+        caption = caption.replace(tex, plain)
+    return " ".join(caption.split())
+
+
+def _figure_alt(cell) -> None:
+    """Every figure's image says what it shows: its caption, as plain text (not the file's name)."""
+    meta = cell.metadata.get("mystnb", {})
+    caption = meta.get("figure", {}).get("caption")
+    if caption:
+        meta.setdefault("image", {})["alt"] = _alt_text(caption)
+
+
 def normalise(path: Path) -> str:
     """The notebook's normalised JSON text."""
     nb = nbformat.read(path, as_version=4)
@@ -54,6 +75,7 @@ def normalise(path: Path) -> str:
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         _merge_streams(cell)
+        _figure_alt(cell)
     # The saved widget state only serves a widget manager in the page, which the offline site does not
     # load (live widgets need a kernel; the static explorers are plain HTML), and it churns on every run.
     nb.metadata.pop("widgets", None)

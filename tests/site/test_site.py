@@ -136,6 +136,21 @@ def test_chapter_shows_its_figures(browser, server):
     assert p["typeset"] > 0
 
 
+def test_every_figure_has_alt_text_that_says_what_it_shows():
+    """Each chapter figure's image carries its caption as alt text, not a file name (a screen reader reads it)."""
+    pages = sorted((SITE / "notebooks").glob("*.html"))
+    if not pages:
+        pytest.skip(f"no site at {SITE}: build it first (make site)")
+    bad = []
+    for page in pages:
+        for tag in re.findall(r"<img [^>]*_images/[^>]*>", page.read_text()):
+            alt = re.search(r'alt="([^"]*)"', tag)
+            text = alt.group(1) if alt else ""
+            if len(text.split()) < 5 or re.search(r"\.(png|svg|jpe?g)$", text):
+                bad.append(f"{page.name}: {text or '(none)'}")
+    assert not bad, f"figures without real alt text: {bad}"
+
+
 def test_the_check_catches_outside_requests_and_broken_pages(browser, tmp_path):
     """The offline check itself: a page that reaches for a CDN, misses an image and throws fails it."""
     (tmp_path / "bad.html").write_text(
