@@ -22,7 +22,7 @@ from .data import landmarks, make_dataset, on_training_interval
 from .explorer_stats import on_interval
 from .failure import EXPLODED
 from .models import INITS
-from .plotting.style import colour
+from .plotting.style import colour, display_name
 from .static_explorers import page_script
 
 # The settings' ranges, shared by the live explorer and the in-page trainer.
@@ -66,7 +66,8 @@ def html(static: str = "../_static") -> str:
         f'<label>{key} <input type="range" data-key="{key}" min="{lo}" max="{hi}" step="{step}" value="{value}"> '
         f'<b data-key="{key}-value"></b></label>')
     controls = [select("activation", p["activations"].items(), "relu"), slider("depth", *DEPTHS, 1, 10),
-                select("width", [(w, w) for w in WIDTHS], 64), select("init", [(i, i) for i in INITS], "torch_default"),
+                select("width", [(w, w) for w in WIDTHS], 64), select("init", [(i, display_name(i)) for i in INITS],
+                                                                                "torch_default"),
                 slider("lr", *np.log10(LR_RANGE), 0.25, -3), slider("epochs", *EPOCH_RANGE, 10, 200),
                 '<button data-key="train" type="button">train</button>']
     canvases = "".join('<canvas width="330" height="210"></canvas>' for _ in range(4))

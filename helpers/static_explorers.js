@@ -27,12 +27,12 @@
   function draw() {
     var idx = {};
     root.querySelectorAll(".ab-controls [data-key]").forEach(function (c) { idx[c.dataset.key] = +c.value; });
-    root.querySelectorAll(".ab-val").forEach(function (v) { v.textContent = data.controls[v.dataset.for][idx[v.dataset.for]]; });
+    root.querySelectorAll(".ab-val").forEach(function (v) { v.textContent = data.labels[v.dataset.for][idx[v.dataset.for]]; });
     var key = keyOf(idx), rec = data.records[key], other = null, cmp = idx["compare with"];
     if (data.compare && cmp > 0) other = data.records[keyOf(idx, data.controls[data.compare][cmp - 1])];
     var title = root.querySelector(".ab-title");
-    title.textContent = names.map(function (n) { return n + " " + data.controls[n][idx[n]]; }).join(", ") +
-      (other ? " (compared with " + data.controls[data.compare][cmp - 1] + ", dashed)" : "");
+    title.textContent = names.map(function (n) { return n + " " + data.labels[n][idx[n]]; }).join(", ") +
+      (other ? " (compared with " + data.labels[data.compare][cmp - 1] + ", dashed)" : "");
     var box = root.querySelector(".ab-panels");
     box.innerHTML = "";
     data.panels.forEach(function (p) {

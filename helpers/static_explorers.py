@@ -22,7 +22,7 @@ from .activations import STACK_ACTIVATIONS
 from .blocks import VARIANTS
 from .data import from_description, on_training_interval
 from .models import INITS
-from .plotting.style import colour
+from .plotting.style import colour, display_name
 
 JS = Path(__file__).with_name("static_explorers.js")   # the drawing code, shared by every explorer
 
@@ -73,9 +73,10 @@ class StaticExplorer:
         self._limits()
         uid = "ab" + uuid.uuid5(uuid.NAMESPACE_URL, json.dumps(list(self.controls)) + str(len(self.records))).hex[:10]
         ctrl = []
-        controls = dict(self.controls)
+        labels = {name: [display_name(v) for v in values] for name, values in self.controls.items()}
+        controls = dict(labels)
         if self.compare:
-            controls["compare with"] = ["none"] + list(self.controls[self.compare])
+            controls["compare with"] = ["none"] + labels[self.compare]
         for name, values in controls.items():
             if name in self.sliders:
                 ctrl.append(f'<label>{html.escape(name)} <input type="range" data-key="{name}" min="0" '
@@ -84,8 +85,8 @@ class StaticExplorer:
             else:
                 opts = "".join(f'<option value="{i}">{html.escape(str(v))}</option>' for i, v in enumerate(values))
                 ctrl.append(f'<label>{html.escape(name)} <select data-key="{name}">{opts}</select></label>')
-        data = {"controls": self.controls, "compare": self.compare, "panels": [p.__dict__ for p in self.panels],
-                "records": self.records}
+        data = {"controls": self.controls, "labels": labels, "compare": self.compare,
+                "panels": [p.__dict__ for p in self.panels], "records": self.records}
         return (f'<div class="ab-explorer" id="{uid}" style="font:13px sans-serif;margin:0.5em 0">'
                 f'<div class="ab-controls" style="display:flex;gap:1.2em;flex-wrap:wrap;margin-bottom:0.4em">'
                 f'{"".join(ctrl)}</div><div class="ab-title" style="font-weight:bold"></div>'

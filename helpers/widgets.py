@@ -20,10 +20,9 @@ from .browser_trainer import DEPTHS, EPOCH_RANGE, LR_RANGE, WIDTHS  # the in-pag
 from .config import TrainConfig
 from .data import make_dataset, on_training_interval
 from .explorer_stats import init_statistics, on_interval
-from .findings.stacks import VARIANT_LABEL
 from .models import INITS
 from .plotting.dynamics import epoch_view
-from .plotting.style import colour, dash, label, use_style
+from .plotting.style import VARIANT_LABEL, colour, dash, display_name, label, use_style
 
 
 def _short_exp(v: float, _=None) -> str:
@@ -179,8 +178,9 @@ def explore():
     from IPython.display import display
     depth = w.IntSlider(10, min=DEPTHS[0], max=DEPTHS[1], description="depth", continuous_update=False)
     width = w.Dropdown(options=list(WIDTHS), value=64, description="width")
-    act = w.Dropdown(options=list(activations.ACTIVATIONS), value="relu", description="activation")
-    init = w.Dropdown(options=list(INITS), value="torch_default", description="init")
+    act = w.Dropdown(options=[(display_name(a), a) for a in activations.ACTIVATIONS], value="relu",
+                     description="activation")
+    init = w.Dropdown(options=[(display_name(i), i) for i in INITS], value="torch_default", description="init")
     layers = w.Dropdown(options=[(VARIANT_LABEL[v], v) for v in blocks.VARIANTS], value="plain", description="layers")
     lr = w.FloatLogSlider(1e-3, base=10, min=np.log10(LR_RANGE[0]), max=np.log10(LR_RANGE[1]), description="lr",
                           continuous_update=False)
@@ -208,7 +208,7 @@ def explore_dynamics(res):
     """Live epoch slider over a training run's logs (activation dropdown, epoch slider)."""
     import ipywidgets as w
     from IPython.display import display
-    act = w.Dropdown(options=res.coords["activation"], description="activation")
+    act = w.Dropdown(options=[(display_name(a), a) for a in res.coords["activation"]], description="activation")
     epoch = w.SelectionSlider(options=res.coords["record_epoch"], description="epoch", continuous_update=False)
     image, status = w.Image(format="png"), w.HTML()
     redraw = lambda *_: guarded(image, status, lambda: epoch_view(res, act.value, epoch.value))  # noqa: E731

@@ -10,13 +10,11 @@ import numpy as np
 from .. import book, failure, stats
 from ..analysis import layer_ratio
 from ..data import make_dataset
+from ..plotting.style import VARIANT_LABEL  # noqa: F401  (helpers.blocks' layer types as readers name them)
 from ..store import Results
 from .stacks_init import CASES
 
 VARIANTS = ("plain",) + book.BLOCK_VARIANTS
-# helpers.blocks' layer types, as the tables, the figures and the explorers name them
-VARIANT_LABEL = {"plain": "plain", "layernorm": "LayerNorm", "batchnorm": "BatchNorm", "residual": "residual",
-                 "residual_layernorm": "pre-norm residual"}
 GRAD_EPOCHS = (0, 1, 100, 200, 500)     # the epochs both training paths log gradients at
 STATE_EPOCHS = (0, 500)                 # ... and unit states
 KEYS = ("loss", "final_test_mse", "diverged_epoch", "grad_h", "unit_states")

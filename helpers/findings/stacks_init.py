@@ -7,12 +7,11 @@ import numpy as np
 
 from .. import activations, book, stats, theory
 from ..analysis import layer_ratio
+from ..plotting.style import CASE_LABEL  # noqa: F401  (chapter 9's tables name the inits so)
 from ..store import Results
 from ..tables import Table
 
 CASES = ("torch_default",) + book.STACK_CASES
-CASE_LABEL = {"torch_default": "default", "lecun": "LeCun", "kaiming": "He", "edge": "critical",
-              "orthogonal": "orthogonal critical"}
 
 
 def anisotropy(sv: np.ndarray) -> np.ndarray:

@@ -8,9 +8,8 @@ from ..analysis import layer_ratio
 from ..data import Dataset
 from ..failure import diverged, finite
 from ..store import Results
-from .style import band, legend_outside, use_style
+from .style import INIT_LABEL, band, legend_outside, use_style
 
-INIT_LABEL = {"torch_default": "PyTorch default init", "kaiming": "He init"}
 STEPS_PER_EPOCH = {"sine": 1, "digits": 10}
 
 
@@ -46,7 +45,7 @@ def accuracy_curves(res: Results, marks: dict[str, float]) -> plt.Figure:
                 band(ax, steps, 100 * acc[i, j, a].T, name)
             ax.axhline(100 * marks["linear_test_accuracy"], color="k", ls="--", lw=1)
             ax.axhline(100 * marks["chance"], color="0.5", ls=":", lw=1)
-            ax.set(title=f"{INIT_LABEL[init]}, depth {depth}", ylim=(0, 102))
+            ax.set(title=f"{INIT_LABEL[init]} init, depth {depth}", ylim=(0, 102))
             if i == len(inits) - 1:
                 ax.set_xlabel("Adam steps (10 per epoch)")
             if j == 0:

@@ -9,11 +9,18 @@ from matplotlib.colors import Normalize
 from ..analysis import layer_ratio
 from ..stats import geo_mean
 from ..store import Results
-from .style import LANDMARK_STYLE, band, colour, label, layer_epoch_heatmap, legend_outside, panels, use_style
+from .style import (
+    CASE_LABEL,
+    LANDMARK_STYLE,
+    band,
+    colour,
+    label,
+    layer_epoch_heatmap,
+    legend_outside,
+    panels,
+    use_style,
+)
 
-CASE_LABEL = {"torch_default": "PyTorch default", "xavier": "Xavier", "kaiming": "He (kaiming)",
-              "edge": "edge of chaos", "edge x 2.25": "edge x 2.25 (past it)", "lecun": "LeCun",
-              "orthogonal": "orthogonal, edge of chaos"}
 CASE_MARKER = {"torch_default": "o", "xavier": "s", "kaiming": "^", "edge": "D", "edge x 2.25": "v", "lecun": "P",
                "orthogonal": "*"}
 RATIO = r"$\|\partial L/\partial h_l\| \,/\, \|\partial L/\partial h_L\|$"

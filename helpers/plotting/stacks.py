@@ -13,9 +13,8 @@ from ..stats import geo_mean
 from ..store import Results
 from .gradients import CASE_MARKER
 from .stability import mode_grid, mode_legend
-from .style import colour, label, panels, per_activation_axes, use_style
+from .style import CASE_LABEL, VARIANT_LABEL, colour, label, panels, per_activation_axes, use_style
 
-CASE_LABEL, VARIANT_LABEL = stacks.CASE_LABEL, stacks.VARIANT_LABEL
 CASE_STYLE = {"torch_default": ":", "lecun": (0, (5, 2)), "kaiming": "--", "edge": "-.", "orthogonal": "-"}
 CASE_LINE = {c: (ls, CASE_MARKER[c]) for c, ls in CASE_STYLE.items()}       # (line style, marker)
 VARIANT_LINE = {"plain": (":", "o"), "layernorm": ("--", "s"), "batchnorm": ("-.", "^"),

@@ -16,6 +16,15 @@ STYLE = {
     "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
     "svg.fonttype": "none", "image.cmap": "viridis",
 }
+# What readers read for the code's names, in every legend, table header and menu (one name per thing)
+INIT_LABEL = {"torch_default": "PyTorch default", "xavier": "Xavier", "kaiming": "He", "lecun": "LeCun",
+              "orthogonal": "orthogonal"}
+# at_init.INIT_CASES: the schemes plus the critical ones (each activation's own sigma_w^2; "orthogonal" there is
+# orthogonal weights at it)
+CASE_LABEL = {**INIT_LABEL, "edge": "critical", "edge x 2.25": "past critical (x 2.25)",
+              "orthogonal": "orthogonal critical"}
+VARIANT_LABEL = {"plain": "plain", "layernorm": "LayerNorm", "batchnorm": "BatchNorm", "residual": "residual",
+                 "residual_layernorm": "pre-norm residual"}
 LANDMARK_STYLE = {"constant": ("best constant", ":"), "linear": ("best straight line", "--"),
                   "noise_floor": ("noise floor (true sine)", "-.")}
 
@@ -35,6 +44,15 @@ def dash(name: str):
 
 def label(name: str) -> str:
     return activations.get(name).label
+
+
+def display_name(value) -> str:
+    """An activation, init or layer type as readers name it (anything else unchanged, as text)."""
+    if isinstance(value, str):
+        if value in activations.ACTIVATIONS:
+            return label(value)
+        return INIT_LABEL.get(value, VARIANT_LABEL.get(value, value))
+    return str(value)
 
 
 def save(fig: plt.Figure, path: str | Path) -> Path:
