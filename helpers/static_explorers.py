@@ -46,7 +46,8 @@ class StaticExplorer:
     """Controls (name -> list of values; a slider for ordered numbers, else a dropdown), panels and
     records keyed by 'value|value|...' in the order of `keys`. Each record: panel name -> list of
     series {y, c (colour), w (width), d (dash)}. `compare` names the control that a "compare with"
-    menu replaces to overlay a second record."""
+    menu replaces to overlay a second record; `start` picks the setting shown first (control -> value, and
+    "compare with" -> a value of the compared control), so the page opens on a comparison that teaches."""
 
     controls: dict[str, list]
     sliders: tuple[str, ...]
@@ -54,6 +55,7 @@ class StaticExplorer:
     records: dict[str, dict[str, list[dict]]] = field(default_factory=dict)
     caption: str = ""
     compare: str | None = None
+    start: dict = field(default_factory=dict)
 
     def _limits(self) -> None:
         for p in self.panels:
@@ -77,13 +79,17 @@ class StaticExplorer:
         controls = dict(labels)
         if self.compare:
             controls["compare with"] = ["none"] + labels[self.compare]
+        first = {name: list(self.controls[name]).index(v) for name, v in self.start.items() if name in self.controls}
+        if "compare with" in self.start:
+            first["compare with"] = list(self.controls[self.compare]).index(self.start["compare with"]) + 1
         for name, values in controls.items():
             if name in self.sliders:
                 ctrl.append(f'<label>{html.escape(name)} <input type="range" data-key="{name}" min="0" '
-                            f'max="{len(values) - 1}" step="1" value="{len(values) // 2}"> '
+                            f'max="{len(values) - 1}" step="1" value="{first.get(name, len(values) // 2)}"> '
                             f'<b class="ab-val" data-for="{name}"></b></label>')
             else:
-                opts = "".join(f'<option value="{i}">{html.escape(str(v))}</option>' for i, v in enumerate(values))
+                opts = "".join(f'<option value="{i}"{" selected" if i == first.get(name, 0) else ""}>'
+                               f'{html.escape(str(v))}</option>' for i, v in enumerate(values))
                 ctrl.append(f'<label>{html.escape(name)} <select data-key="{name}">{opts}</select></label>')
         data = {"controls": self.controls, "labels": labels, "compare": self.compare,
                 "panels": [p.__dict__ for p in self.panels], "records": self.records}
@@ -119,7 +125,8 @@ def init_explorer(names=STACK_ACTIVATIONS, depths=(1, 2, 5, 10, 20, 50), inits=I
                         ("depth",), panels,
                         caption="Precomputed at initialisation, 3 seeds per setting (geometric mean), width 64. "
                                 "Every setting shares each panel's y axis; the line at 1 is 'no change across "
-                                "layers'.", compare="activation")
+                                "layers'.", compare="activation",
+                        start={"activation": "sigmoid", "depth": 20, "compare with": "relu"})
     for name in names:
         for init in inits:
             for variant in layers:
