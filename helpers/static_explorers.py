@@ -79,8 +79,9 @@ class StaticExplorer:
         controls = dict(labels)
         if self.compare:
             controls["compare with"] = ["none"] + labels[self.compare]
-        first = {name: list(self.controls[name]).index(v) for name, v in self.start.items() if name in self.controls}
-        if "compare with" in self.start:
+        first = {name: list(self.controls[name]).index(v) for name, v in self.start.items()
+                 if v in self.controls.get(name, [])}          # a start the controls lack is left out
+        if self.start.get("compare with") in self.controls.get(self.compare, []):
             first["compare with"] = list(self.controls[self.compare]).index(self.start["compare with"]) + 1
         for name, values in controls.items():
             if name in self.sliders:
