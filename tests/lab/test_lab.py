@@ -84,12 +84,12 @@ def test_playground_trains_and_reports_divergence_in_the_widget(lab):
     _train(page, explorer, timeout_s=120)                     # defaults: ReLU, depth 10, lr 1e-3, 200 epochs
     assert "final train MSE" in explorer.inner_text()
     # too large a step: Leaky ReLU at learning rate 1 diverges (chapter 4), and the widget says so
-    _select(page, explorer, 1, "leaky_relu")
+    _select(page, explorer, 1, "Leaky ReLU")
     _slide(page, explorer, 1, "End")                           # lr 1
     _train(page, explorer, timeout_s=120)
     assert "diverged" in explorer.inner_text()
     # the example: depth 50 sigmoid at the largest learning rate: a message, never a traceback
-    _select(page, explorer, 1, "sigmoid")
+    _select(page, explorer, 1, "Sigmoid")
     _slide(page, explorer, 0, "End")                           # depth 50
     _train(page, explorer, timeout_s=180)
     text = explorer.query_selector_all(".ab-status")[-1].inner_text()
