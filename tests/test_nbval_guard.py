@@ -12,7 +12,8 @@ def test_nbval_fails_when_a_checked_number_changes(tmp_path):
     """The chapter's checked cells that need no trained run (the data, the init), behind the chapter's imports:
     with one digit changed in the first, nbval fails on exactly that cell and passes the others."""
     nb = json.loads(NOTEBOOK.read_text())
-    checked = [c for c in nb["cells"] if c["cell_type"] == "code" and "NBVAL_CHECK_OUTPUT" in "".join(c["source"])]
+    checked = [c for c in nb["cells"]
+               if c["cell_type"] == "code" and "nbval-check-output" in c["metadata"].get("tags", [])]
     setup = "".join(nb["cells"][1]["source"])
     setup = "\n".join(line for line in setup.splitlines() if "book." not in line and "findings." not in line)
     out = next(o for o in checked[0]["outputs"] if o["output_type"] == "stream")

@@ -1,5 +1,5 @@
-"""The chapters' tables whose last digits another CPU may move (helpers.agreement): each cell marked
-CHECK_WITHIN_SPREAD is recomputed from this machine's runs and must agree with the committed output
+"""The chapters' tables whose last digits another CPU may move (helpers.agreement): each cell tagged
+check-within-spread is recomputed from this machine's runs and must agree with the committed output
 within the spread it prints. nbval compares every other checked cell exactly."""
 import contextlib
 import io
@@ -12,7 +12,7 @@ from conftest import NO_RUNS, book_runs_ready
 
 from helpers import agreement, findings, summary
 
-MARK = "# CHECK_WITHIN_SPREAD"
+TAG = "check-within-spread"
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
@@ -29,7 +29,7 @@ def _marked():
         chapter = re.search(r'findings\.chapter\("(\w+)"\)', source)
         for i, cell in enumerate(cells):
             text = "".join(cell["source"])
-            if cell["cell_type"] == "code" and text.startswith(MARK):
+            if cell["cell_type"] == "code" and TAG in cell["metadata"].get("tags", []):
                 yield pytest.param(chapter and chapter[1], text, cell["outputs"], id=f"{path.stem}-cell{i}")
 
 
@@ -45,7 +45,7 @@ def _committed(outputs) -> str:
 def _fresh(chapter: str, source: str, markdown: bool) -> str:
     """The cell's output recomputed here: its one expression's value, or what its statements print."""
     scope = {"f": findings.chapter(chapter) if chapter else None, "summary": summary}
-    code, printed = source.removeprefix(MARK).strip(), io.StringIO()
+    code, printed = source.strip(), io.StringIO()
     with contextlib.redirect_stdout(printed):
         try:
             value = eval(code, scope)  # a single expression, as f["adam_table"]
@@ -57,7 +57,7 @@ def _fresh(chapter: str, source: str, markdown: bool) -> str:
 
 
 def test_some_cells_are_marked():
-    assert list(_marked()), "no cell carries " + MARK
+    assert list(_marked()), "no cell is tagged " + TAG
 
 
 @pytest.mark.skipif(not book_runs_ready(), reason=NO_RUNS)
