@@ -8,6 +8,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from . import activations, book, cache, seed_everything, store
 from .config import DTYPES, pick_device
 from .data import make_dataset
@@ -85,8 +87,31 @@ def cmd_baseline(args) -> None:
         print(f"wrote {path}")
 
 
+def _ours(path: Path) -> None:
+    """Refuse, in one line, a file that is not a results file of this book at all (store.load says what is
+    damaged in one that is)."""
+    if not path.is_file():
+        return
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if not head:
+        raise ValueError(f"{path} is empty (an interrupted copy?): rerun the command that wrote it")
+    if head != b"PK\x03\x04":      # every .npz is a zip archive
+        raise ValueError(f"{path} is not an .npz archive, so not a results file of this book "
+                         "(`python -m helpers baseline` writes one)")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            foreign = store._META_KEY not in z.files
+    except Exception:      # a damaged archive: store.load says so
+        return
+    if foreign:
+        raise ValueError(f"{path} is an .npz archive without this book's description (numpy.savez writes such "
+                         "files), so not a results file of this book")
+
+
 def cmd_report(args) -> None:
     from . import report
+    _ours(Path(args.results))
     res = store.load(args.results)
     report.check_seed_run(res, args.results)
     out = Path(args.out) if args.out else Path(args.results).with_name("report.md")

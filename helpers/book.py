@@ -67,14 +67,14 @@ def replace_train(cfg: Baseline, **train) -> Baseline:
 
 def seed_run(cfg: Baseline = Baseline(), progress: bool = False) -> Results:
     """The seed experiment (all models at once), shared by the CLI and the chapters; says first when it trains."""
-    if not seed_run_cached(cfg):
+    def train() -> Results:
         units = len(cfg.activations) * cfg.seeds * 1.5 * cfg.train.epochs / 500 * (cfg.depth * cfg.width / 640)
         print(f"training the seed run ({len(cfg.activations)} activations x {cfg.seeds} seeds, {cfg.train.epochs} "
               f"epochs): not cached yet, about {max(1, round(MINUTES_PER_COST * units))} minute(s) on this machine",
               flush=True)
-    return cache.cached("seed_run", asdict(cfg), lambda: grid(
-        list(cfg.activations), list(range(cfg.seeds)), make_dataset(), cfg.train, depth=cfg.depth,
-        width=cfg.width, init=cfg.init, device=cfg.device, progress=progress))
+        return grid(list(cfg.activations), list(range(cfg.seeds)), make_dataset(), cfg.train, depth=cfg.depth,
+                    width=cfg.width, init=cfg.init, device=cfg.device, progress=progress)
+    return cache.cached("seed_run", asdict(cfg), train)
 
 
 def seed_run_cached(cfg: Baseline) -> bool:
