@@ -238,9 +238,9 @@ def compute(run: str, piece: str) -> None:
     (seed_run_task if run == "seed_run" else RUNS[run]).pieces[piece]()
 
 
-# Minutes of one core per unit of Run.cost, measured: `make precompute` on 2 cores (one process each) took
-# 49 minutes for the book's 4,005 units, with the cores' contention included.
-MINUTES_PER_COST = 2 * 49 / 4005
+# Minutes of one process per unit of Run.cost, measured: every piece of the book computed on 2 cores, one process
+# per core, took 6,057 process-seconds for its 3,785 units (each piece's own time, summed).
+MINUTES_PER_COST = 6057 / 60 / 3785
 
 
 def missing(runs: list[str] | None = None) -> list[tuple[str, str, float]]:
