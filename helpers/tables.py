@@ -5,8 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def _shown(cell) -> str:
+    """A cell as readers read it: an activation, init or layer type by its display name ("Leaky ReLU", "He")."""
+    from .plotting.style import display_name
+    return display_name(cell) if isinstance(cell, str) else str(cell)
+
+
 def text_table(header: list[str], rows: list[list[str]]) -> str:
     """Fixed-width plain text."""
+    header, rows = [_shown(c) for c in header], [[_shown(c) for c in r] for r in rows]
     widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
     line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
@@ -14,6 +21,7 @@ def text_table(header: list[str], rows: list[list[str]]) -> str:
 
 def md_table(header: list[str], rows: list[list[str]]) -> list[str]:
     """Markdown table lines; a | inside a cell (as in max |phi'|) is escaped."""
+    header, rows = [_shown(c) for c in header], [[_shown(c) for c in r] for r in rows]
     line = lambda r: "| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |"  # noqa: E731
     return [line(header), "|" + "---|" * len(header)] + [line(r) for r in rows]
 

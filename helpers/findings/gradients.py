@@ -171,6 +171,9 @@ def findings() -> dict:
     f["theory_vs_measured"] = Table(["activation", "default: measured", "predicted", "He: measured", "predicted"],
                                     rows, "Layer 1 / layer 10 of ||dL/dh_l|| at init (5 seeds) against mean field")
     f["worst_factor"] = round(max(theory_misfits(sweep, "torch_default", (10,)).values()), 1)
+    he = theory_misfits(sweep, "kaiming", (10,))
+    f["worst_factor_he"], f["worst_factor_he_act"] = round(max(he.values()), 1), stats.Text(
+        activations.get(max(he, key=he.get)).label)
     # depth 50
     rows = []
     for name in names:

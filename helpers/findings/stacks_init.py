@@ -83,7 +83,7 @@ def at_init_numbers(at0: Results) -> dict:
         g = at0.sel("grad_h", case="kaiming", activation=n, depth=20)[:, :20]
         v[f"ds_he_ratio20_{n}"] = stats.geo_spread(layer_ratio(g))
     q_he, chi_he = theory.chi_1("selu", 2.0)
-    v["ds_chi1_selu_he"], v["ds_gain_selu_he"] = f"{chi_he:.2g}", f"{chi_he ** 0.5:.2g}"
+    v["ds_chi1_selu_he"], v["ds_gain_selu_he"] = f"{chi_he:.3g}", f"{chi_he ** 0.5:.3g}"
     v |= jacobian_means(at0)
     var = at0.sel("var_a", case="lecun", activation="selu")
     v["ds_selu_var50"] = stats.at_spread(var[:, -1])
@@ -100,10 +100,12 @@ def finite_width_numbers() -> dict:
     v: dict = {}
     tr = book.width_trends()
     widths = tr.coords["width"]
-    for n in tr.coords["he_activation"]:          # He, depth 50: seed-to-seed spread of log10 of the ratio
-        sd = np.log10(tr.sel("he_ratio", he_activation=n)).std(-1)
+    for n in tr.coords["he_activation"]:          # He, depth 50: seed-to-seed spread of log10 of the ratio,
+        sd = np.log10(tr.sel("he_ratio", he_activation=n)).std(-1)     # its geometric mean, the mean field's
         for w, s in zip(widths, sd):
             v[f"ds_he_sd_{n}_w{w}"] = f"{s:.2g}"
+            v[f"ds_he_geo_{n}_w{w}"] = stats.geo_spread(tr.sel("he_ratio", width=w, he_activation=n))
+            v[f"ds_he_pred_{n}_w{w}"] = f"{theory.mean_field(n, 50, w, 'kaiming').grad_h_ratio():.2g}"
     for n in tr.coords["residual_activation"]:    # residual, depth 20: measured / mean field, per width
         pred = theory.residual_profile(n, 20)[0]
         for w in widths:
@@ -111,7 +113,7 @@ def finite_width_numbers() -> dict:
             v[f"ds_res_over_theory_{n}_w{w}"] = f"{measured / pred:.2g}"
     for i, tag in enumerate(("rank1", "full")):
         for n in tr.coords["bn_activation"]:
-            v[f"ds_bn_{tag}_{n}"] = f"{stats.geo_mean(tr['batchnorm_ratio'][i, tr.index('bn_activation', n)]):.2g}"
+            v[f"ds_bn_{tag}_{n}"] = stats.geo_spread(tr["batchnorm_ratio"][i, tr.index("bn_activation", n)])
     v["ds_bn_yang_relu"] = f"{(np.pi / (np.pi - 1)) ** 9.5:.2g}"   # Yang et al. 2019: pi / (pi - 1) per layer, squared
     for n in ("gelu", "silu"):                    # the jump from the variance entering layer 2, not from q0 = 1
         edge = theory.edge_sigma_w2(n)
