@@ -27,6 +27,11 @@ class Text(str):
         return str(self)
 
 
+def sig2(x: float) -> Text:
+    """Two significant digits without an exponent where one is not needed: 180, 6.8, 0.17 (a factor in prose)."""
+    return Text(f"{float(f'{x:.2g}'):g}")
+
+
 def _e(x: float) -> str:
     """1e-04 -> '1e-4', 2.5e+03 -> '2.5e3': short scientific notation."""
     mant, exp = f"{x:.1e}".split("e") if x else ("0", "0")

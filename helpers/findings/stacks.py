@@ -140,7 +140,7 @@ def findings() -> dict:
     for c in CASES:
         mis = theory_misfits(at0, c, [20, 50])
         worst = max(mis, key=mis.get)
-        f[f"ds_misfit_{c}"], f[f"ds_misfit_{c}_act"] = f"{mis[worst]:.2g}", activations.get(worst).label
+        f[f"ds_misfit_{c}"], f[f"ds_misfit_{c}_act"] = stats.sig2(mis[worst]), activations.get(worst).label
     for d in book.STACK_DEPTHS:
         f[f"init_mse_{d}"] = grid_table(grid, "case", CASES, test_mse, geo,
                                         f"Test MSE after 500 epochs, depth {d}, Adam 1e-3", depth=d)

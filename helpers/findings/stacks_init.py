@@ -144,5 +144,5 @@ def jacobian_means(at0: Results, depth: int = 50) -> dict:
                 top = int(np.argmax(per_input))
                 v[f"ds_msv_top_x_{c}_{n}"] = f"{xs[top]:.2g}"
                 v[f"ds_msv_top_share_{c}_{n}"] = f"{100 * per_input[top] / per_input.sum():.0f}%"
-        v[f"ds_msv_misfit_{c}"], v[f"ds_msv_misfit_{c}_act"] = f"{worst:.2g}", which
+        v[f"ds_msv_misfit_{c}"], v[f"ds_msv_misfit_{c}_act"] = stats.sig2(worst), which
     return v
