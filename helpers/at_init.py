@@ -262,7 +262,7 @@ def batchnorm_ratio(names: list[str], seeds: list[int], depth: int, width: int, 
         for s, seed in enumerate(seeds):
             params = init_params(seed, depth, width, "torch_default", torch.float64, d_in=x.shape[1])
             with torch.enable_grad():
-                act, us = x.double().requires_grad_(), []     # a graph through every layer, for dL/du_l
+                act, us = x.detach().double().clone().requires_grad_(), []   # a graph through every layer (a copy)
                 for w, b in params[:-1]:
                     h = act @ w + b
                     us.append((h - h.mean(0)) / torch.sqrt(h.var(0, unbiased=False) + 1e-5))

@@ -144,7 +144,8 @@ def findings() -> dict:
     best = max((n for n in means if n != "identity"), key=means.get)
     f["digits_best_nonlinear"] = stats.Text(activations.get(best).label)
     f["digits_best_nonlinear_acc"] = f[f"digits_acc_default10_{best}"]
-    f["digits_nonlinear_gain"] = round(100 * (means[best] - means["identity"]))   # points over the linear network
+    gain = round(100 * (means[best] - means["identity"]))                          # points over the linear network
+    f["digits_nonlinear_gain"] = stats.Text(f"{gain} percentage point{'' if gain == 1 else 's'}")
     train_acc = failure.finite(d10["final_train_accuracy"], d10)
     for name in ("identity", "relu"):
         f[f"digits_train_acc_{name}"] = stats.rounded(100 * train_acc[d10.index("activation", name)])
@@ -152,6 +153,7 @@ def findings() -> dict:
     vw, vb = theory.weight_variance("torch_default", 64, 64)
     f["digits_sq_norm"] = round(float((data.x ** 2).sum(1).mean()), 1)
     f["digits_q1_default"] = round(vw * f["digits_sq_norm"] + vb, 3)
+    f["digits_wx_sd"] = round(float(np.sqrt(f["digits_sq_norm"] / 192)), 2)   # sd of w . x per image, Var(W) = 1/192
     f["theory_table"] = Tables({d: theory_table(res, d) for d in res.coords["depth"]})
     f["digits_misfit_default"] = round(max(theory_misfits(at_init(res), "torch_default", (10, 20)).values()), 1)
     he = theory_misfits(at_init(res), "kaiming", (20,))
@@ -181,7 +183,7 @@ def findings() -> dict:
     dead = sweep.sel("unit_states", activation="relu", unit_state="dead")[..., -1, :]     # [lr, seed, layer]
     f["digits_dead_l10_lr01"] = stats.rounded(dead[sweep.index("lr", 0.1), :, -1])
     worst = float(np.nanmax(dead[..., 0]))
-    f["digits_l1_dead"] = (stats.Text("none of the five seeds' 64 first-layer units died at any rate") if worst == 0
+    f["digits_l1_dead"] = (stats.Text("no unit of any seed died at any rate") if worst == 0
                            else stats.Text(f"at most {worst:.2f} of a first-layer's units died"))
     big = [sweep.index("lr", lr) for lr in sweep.coords["lr"] if lr >= 0.1]
     ident = sweep.sel("final_test_accuracy", activation="identity")[big]              # [lr, seed]: not masked
@@ -191,7 +193,8 @@ def findings() -> dict:
         mean = np.nanmean(failure.finite(sweep["final_test_accuracy"], sweep), -1)  # [act, lr]
     a, i = np.unravel_index(np.nanargmax(mean), mean.shape)
     f["digits_best_sweep_acc"] = percent(failure.finite(sweep["final_test_accuracy"], sweep)[a, i])
-    f["digits_best_sweep_name"], f["digits_best_sweep_lr"] = sweep.coords["activation"][a], sweep.coords["lr"][i]
+    f["digits_best_sweep_name"] = stats.Text(activations.get(sweep.coords["activation"][a]).label)
+    f["digits_best_sweep_lr"] = sweep.coords["lr"][i]
     f["digits_l1_margin"] = round(first_layer_margin(data), 1)
     f["mode_table"] = Table(*failure.mode_table(sweep), "Digits: most common ending and its count over 5 seeds")
     f["boundary_table"] = boundaries(book.lr_sweep(), sweep)

@@ -215,7 +215,7 @@ def trained_numbers(grid: Results, blk: Results) -> dict:
                                                                               f"{max(ratios):.2g}")
         v[f"ds_fast_{var}_min"], v[f"ds_fast_{var}_max"] = (f"{np.nanmin(fast_mse):.2g}", f"{np.nanmax(fast_mse):.2g}")
     r0 = grad_ratio(blk, 0)[blk.index("setting", slow), blk.index("variant", "residual")]
-    for n in ("relu", "tanh", "sigmoid", "selu", "gelu"):
+    for n in ("relu", "tanh", "sigmoid", "selu", "gelu", "elu"):
         v[f"ds_res_ratio_{n}"] = geo(r0[blk.index("activation", n)])
         v[f"ds_res_theory_{n}"] = f"{theory.residual_profile(n, book.BLOCK_SETTINGS[slow][0])[0]:.2g}"
     return v

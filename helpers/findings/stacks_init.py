@@ -101,7 +101,7 @@ def finite_width_numbers() -> dict:
     tr = book.width_trends()
     widths = tr.coords["width"]
     for n in tr.coords["he_activation"]:          # He, depth 50: seed-to-seed spread of log10 of the ratio,
-        sd = np.log10(tr.sel("he_ratio", he_activation=n)).std(-1)     # its geometric mean, the mean field's
+        sd = np.log10(tr.sel("he_ratio", he_activation=n)).std(-1, ddof=1)   # its geometric mean, the mean field's
         for w, s in zip(widths, sd):
             v[f"ds_he_sd_{n}_w{w}"] = f"{s:.2g}"
             v[f"ds_he_geo_{n}_w{w}"] = stats.geo_spread(tr.sel("he_ratio", width=w, he_activation=n))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import book, failure, stats
+from .. import activations, book, failure, stats
 from ..analysis import layer_ratio
 from ..store import Results
 from ..tables import Table
@@ -85,7 +85,7 @@ def facts(t: Task) -> dict[str, tuple[str, int]]:
     out = {}
     for case, key, limit in (("torch_default", "misfit_default", 2), ("kaiming", "misfit_he", 5)):
         name, worst = max(theory_misfits(t.init, case, (10, 20)).items(), key=lambda kv: kv[1])
-        named = f" (worst: {name})" if case == "kaiming" else ""     # default init: near-ties (ReLU, Leaky ReLU)
+        named = f" (worst: {activations.get(name).label})" if case == "kaiming" else ""   # default: near-ties
         out[key] = (f"within {worst:.2g}x{named}", TRUE if worst <= limit else FALSE)
     r0 = _geo_ratio(t.run, 0) < 1
     out["vanish"] = (f"{int(r0.sum())}/{r0.size} activations", TRUE if r0.all() else FALSE)
