@@ -45,8 +45,8 @@ def cheat_sheet() -> Table:
                      stacks[f"ds_he_ratio20_{name}"], f"{sparsity[f'off_end_{name}']}", "yes" if dies else "no",
                      f"{ok.min():g} to {ok.max():g}" if ok.size else "none", stacks[f"ds_d20_default_{name}"],
                      stacks[f"ds_d20_best_{name}"], f"{act.smoothness}; {act.cost}"])
-    return Table(["activation", "range", "max |phi'|", "chi_1 default / He (the limit, deep in the network)",
-                  "He, depth 20: ||dL/dh_1|| / ||dL/dh_20|| at init (measured)", "units off after the seed run",
+    return Table(["activation", "range", "max |phi'|", "chi_1 default / He (deep limit)",
+                  "He at depth 20: layer 1 / 20", "units off after the seed run",
                   "dies exactly", "Adam lr that converged", "depth 20 test MSE, default init",
                   "depth 20, best fix (chapter 9)", "smoothness; cost"], rows)
 
