@@ -176,21 +176,35 @@
   }
 
   const cvs = [...root.querySelectorAll("canvas")];
-  const clear = () => cvs.forEach((c) => c.getContext("2d").clearRect(0, 0, c.width, c.height));
+  // The previous run stays on the canvases as a grey "ghost" (loss, fit, gradient profile, units off), so two
+  // settings are compared on screen; its label says what it was.
+  let ghost = null;
+  const GHOST = "#b8b8b8";
   function draw(run) {
-    const s = run.s, c = P.colours[s.activation], L = s.depth, layers = [1, Math.max(L, 2)];
-    const lossAx = chart(cvs[0], "train MSE (dotted: landmarks)", [1, s.epochs], P.loss_ylim, true, "epoch");
-    Object.entries(P.landmarks).forEach(([k, v]) => { lossAx.line([1, s.epochs], [v, v], "#999", [2, 3], 1); lossAx.label(v, k.replace("_", " ")); });
+    const s = run.s, c = P.colours[s.activation], L = s.depth, g = ghost;
+    const layers = [1, Math.max(L, g ? g.s.depth : 1, 2)], epochs = Math.max(s.epochs, g ? g.loss.length : 1);
+    const lim = g && g.gradLim && run.gradLim ? [Math.min(g.gradLim[0], run.gradLim[0]), Math.max(g.gradLim[1], run.gradLim[1])]
+      : run.gradLim || (g && g.gradLim) || [1e-8, 1e1];
+    const lossAx = chart(cvs[0], "train MSE (dotted: landmarks)", [1, epochs], P.loss_ylim, true, "epoch");
+    Object.entries(P.landmarks).forEach(([k, v]) => { lossAx.line([1, epochs], [v, v], "#999", [2, 3], 1); lossAx.label(v, k.replace("_", " ")); });
+    if (g) lossAx.line(g.loss.map((_, i) => i + 1), g.loss, GHOST);
     lossAx.line(run.loss.map((_, i) => i + 1), run.loss, c);
     const fit = chart(cvs[1], "learned function", [-Math.PI, Math.PI], [-2, 2], false, "x");
     fit.dots(P.x, P.y, "#aaa"); fit.line(P.x_clean, P.y_clean, "#000", [4, 3], 1);
+    if (g && g.pred) fit.line(P.x, g.pred, GHOST);
     if (run.pred) fit.line(P.x, run.pred, c);
-    const lx = [...Array(L).keys()].map((i) => i + 1);
-    const gr = chart(cvs[2], `||dL/dh_l||, step ${run.probedAt}`, layers, run.gradLim || [1e-8, 1e1], true, "hidden layer l");
-    if (run.gradH) { gr.line(lx, Array.from(run.gradH), c); gr.dots(lx, Array.from(run.gradH), c); }
+    const gr = chart(cvs[2], `||dL/dh_l||, epoch ${run.probedAt}`, layers, lim, true, "hidden layer l");
     const off = chart(cvs[3], "fraction of units off", layers, [0, 1], false, "hidden layer l");
-    if (run.off) { off.line(lx, Array.from(run.off), c); off.dots(lx, Array.from(run.off), c); }
+    const lx = (n) => [...Array(n).keys()].map((i) => i + 1);
+    for (const [r, colour] of [[g, GHOST], [run, c]]) {
+      if (r && r.gradH) { gr.line(lx(r.s.depth), Array.from(r.gradH), colour); gr.dots(lx(r.s.depth), Array.from(r.gradH), colour); }
+      if (r && r.off) { off.line(lx(r.s.depth), Array.from(r.off), colour); off.dots(lx(r.s.depth), Array.from(r.off), colour); }
+    }
+    root.querySelector(".ab-ghost").textContent = g ? `grey: the previous run (${describe(g.s)}, ` +
+      `final train MSE ${fmt(g.loss[g.loss.length - 1])})` : "";
   }
+  const describe = (s) => `${P.activations[s.activation]}, depth ${s.depth}, width ${s.width}, ` +
+    `${P.init_labels[s.init]} init, lr ${fmt(s.lr)}`;
 
   function verdict(mse) {   // where a final train MSE sits among the landmarks: helpers.findings.seed.fit_verdict
     const L = P.landmarks;
@@ -206,7 +220,26 @@
   const settings = () => ({ activation: $("activation").value, depth: +$("depth").value, width: +$("width").value,
     init: $("init").value, lr: 10 ** +$("lr").value, epochs: +$("epochs").value });
 
-  function stop() { if (current) { current.stopped = true; current.net.dispose(); current = null; } }
+  function stop() {   // the run that was showing becomes the ghost
+    if (current) {
+      current.stopped = true; current.net.dispose();
+      if (current.loss.length) ghost = { s: current.s, loss: current.loss, pred: current.pred, gradH: current.gradH,
+        off: current.off, gradLim: current.gradLim };
+      current = null;
+    }
+    buttons(false);
+  }
+  function buttons(running) {   // step also starts a paused run when none is going
+    $("pause").disabled = !running;
+    $("pause").textContent = running && current && current.paused ? "resume" : "pause";
+  }
+  function pause(on = !(current && current.paused)) {   // toggles; a run that is paused waits for resume or step
+    if (current && !current.done) { current.paused = on; buttons(true); say(on ? "paused: step or resume" : "resumed"); }
+  }
+  function step() {   // one epoch; with no run going, a new run that starts paused
+    if (current && !current.done) { current.paused = true; current.steps += 1; buttons(true); return null; }
+    return train(settings(), null, 5, true).then((run) => run);
+  }
 
   function setControls(s) {   // a run started from code shows its settings in the controls too
     for (const k of ["activation", "depth", "width", "init", "epochs"]) $(k).value = s[k];
@@ -216,7 +249,7 @@
   }
 
   let generation = 0;   // the latest train() call wins, even when calls overlap while the backend loads
-  async function train(s = settings(), params = null, probeEvery = 5) {
+  async function train(s = settings(), params = null, probeEvery = 5, paused = false) {   // paused: wait for step
     const mine = ++generation;
     stop();
     try { check(s); } catch (e) { say(e.message, true); throw e; }
@@ -224,14 +257,18 @@
     await ready;
     if (mine !== generation) return null;   // a newer call started meanwhile
     stop();
-    const run = { s, loss: [], stopped: false, done: false, probedAt: 0, gradLim: null };
+    const run = { s, loss: [], stopped: false, done: false, probedAt: 0, gradLim: null, paused, steps: 0 };
     const drawn = params ? null : initial(s, 0);
     run.net = new Net(s, params || drawn);
     if (drawn) drawn.flat().forEach((t) => t.dispose());
     current = run;
+    buttons(true);
     let yielded = performance.now();
     for (let e = 1; e <= s.epochs && !run.stopped; e++) {
-      const probe = e === 1 || e % probeEvery === 0 || e === s.epochs;
+      while (run.paused && run.steps === 0 && !run.stopped) await new Promise((r) => setTimeout(r, 30));
+      if (run.stopped) break;
+      if (run.steps > 0) run.steps -= 1;   // one epoch while paused
+      const probe = e === 1 || e % probeEvery === 0 || e === s.epochs || run.paused;
       const r = run.net.step(x, y, s.lr, probe);
       run.loss.push(r.loss);
       if (probe) {
@@ -243,11 +280,14 @@
         }
       }
       if (!Number.isFinite(r.loss)) { run.diverged = e; break; }
-      if (probe) { draw(run); say(`epoch ${e} of ${s.epochs}: train MSE ${r.loss.toPrecision(3)}`); }
-      if (performance.now() - yielded > 50) { await tf.nextFrame(); yielded = performance.now(); }   // stay responsive
+      if (probe) { draw(run); say(`epoch ${e} of ${s.epochs}: train MSE ${r.loss.toPrecision(3)}${run.paused ? " (paused)" : ""}`); }
+      const speed = +$("speed").value;   // epochs per second; 0: as fast as the machine goes
+      if (speed) { await new Promise((r) => setTimeout(r, 1000 / speed)); yielded = performance.now(); }
+      else if (performance.now() - yielded > 50) { await tf.nextFrame(); yielded = performance.now(); }   // stay responsive
     }
     if (run.stopped) return run;
     run.done = true;
+    buttons(false);
     const last = run.loss.slice(-10).sort((a, b) => a - b), mid = last.length / 2;   // np.nanmedian's median
     const final = last.length % 2 ? last[Math.floor(mid)] : (last[mid - 1] + last[mid]) / 2;
     if (!run.diverged && !(final <= P.exploded * P.landmarks.constant)) run.diverged = -1;
@@ -260,13 +300,17 @@
 
   const guarded = (f) => (...args) => f(...args).catch((e) => say(String(e.message || e), true));
   $("train").addEventListener("click", guarded(() => train()));
+  $("pause").addEventListener("click", () => pause());
+  $("step").addEventListener("click", guarded(async () => { step(); }));
   function show() {
     const s = settings();
     $("lr-value").textContent = fmt(s.lr); $("depth-value").textContent = s.depth; $("epochs-value").textContent = s.epochs;
   }
-  root.querySelectorAll("select, input").forEach((el) => el.addEventListener("input", () => {
+  root.querySelectorAll("select, input").forEach((el) => el.dataset.key !== "speed" && el.addEventListener("input", () => {
     show();
-    if (current && !current.done) { stop(); clear(); say("stopped: a setting changed; press train"); }
+    if (current && !current.done) say("stopped: a setting changed; press train (the stopped run stays in grey)");
+    stop();   // a finished run, too, becomes the grey ghost
+    draw({ s: settings(), loss: [], probedAt: 0 });   // the new settings' axes, the data, and the ghost
   }));
   show();
   root.dispatchEvent(new Event("ready"));
@@ -274,7 +318,8 @@
   const gradients = (net) => tf.tidy(() => net.backward(x, y, false).grads.map((pair) => pair.map((g) => g.arraySync())));
   const initialArrays = (s, seed = 0) => { const ps = initial(s, seed), out = ps.map((p) => p.map((t) => t.arraySync()));
     ps.flat().forEach((t) => t.dispose()); return out; };
-  window.abTrainer = { train, stop, check, verdict, ready, Net, gradients, initial: initialArrays, data: () => [x, y],
-    current: () => current, P };
+  window.abTrainer = { train, stop, pause, step, check, verdict, ready, Net, gradients, initial: initialArrays,
+    data: () => [x, y], current: () => current, ghost: () => ghost, P };
+  draw({ s: settings(), loss: [], probedAt: 0 });   // axes, data and the clean curve before the first run
   ready.then(() => say(`ready (TensorFlow.js ${tf.version.tfjs}, ${tf.getBackend()} backend): press train`));
 })();

@@ -50,7 +50,8 @@ def payload() -> dict:
             "activations": {n: a.label for n, a in activations.ACTIVATIONS.items()},
             "colours": {n: colour(n) for n in activations.ACTIVATIONS},
             "on_interval": {n: [finite(v) for v in on_interval(n)] for n in activations.ACTIVATIONS},
-            "inits": list(INITS), "depths": list(DEPTHS), "widths": list(WIDTHS), "lr_range": list(LR_RANGE),
+            "inits": list(INITS), "init_labels": {i: display_name(i) for i in INITS}, "depths": list(DEPTHS),
+            "widths": list(WIDTHS), "lr_range": list(LR_RANGE),
             "epoch_range": list(EPOCH_RANGE)}
 
 
@@ -69,11 +70,15 @@ def html(static: str = "../_static") -> str:
                 select("width", [(w, w) for w in WIDTHS], 64), select("init", [(i, display_name(i)) for i in INITS],
                                                                                 "torch_default"),
                 slider("lr", *np.log10(LR_RANGE), 0.25, -3), slider("epochs", *EPOCH_RANGE, 10, 200),
-                '<button data-key="train" type="button">train</button>']
+                '<button data-key="train" type="button">train</button>',
+                '<button data-key="pause" type="button" disabled>pause</button>',
+                '<button data-key="step" type="button">step</button>',
+                select("speed", [(0, "full speed"), (100, "100 epochs/s"), (20, "20 epochs/s")], 0)]
     canvases = "".join('<canvas width="330" height="210"></canvas>' for _ in range(4))
     libraries = "".join(f'<script src="{static}/{s}"></script>' for s in SCRIPTS)
     return (f'<div class="ab-trainer" id="{uid}" style="font:13px sans-serif;margin:0.5em 0">'
             f'<div style="display:flex;gap:1em;flex-wrap:wrap;align-items:center;margin-bottom:0.4em">'
             f'{"".join(controls)}</div><div style="display:flex;flex-wrap:wrap;gap:0.3em">{canvases}</div>'
-            f'<div class="ab-status" style="min-height:1.3em">loading TensorFlow.js ...</div></div>'
+            f'<div class="ab-status" style="min-height:1.3em">loading TensorFlow.js ...</div>'
+            f'<div class="ab-ghost" style="color:#777;min-height:1.3em"></div></div>'
             + libraries + page_script(uid, p, JS))

@@ -162,9 +162,8 @@ def test_changing_a_setting_mid_run_stops_and_resets(page):
     steps = page.evaluate("oldRun.loss.length")
     page.evaluate("new Promise(r => setTimeout(r, 300))")               # the old loop had time to go on
     assert page.evaluate("oldRun.stopped") and page.evaluate("oldRun.loss.length") == steps
-    blank = page.eval_on_selector_all(".ab-trainer canvas", """cs => cs.every(c => c.getContext('2d')
-        .getImageData(0, 0, c.width, c.height).data.every(v => v === 0))""")
-    assert blank   # the stopped run's curves are gone
+    assert page.evaluate("abTrainer.ghost().s.activation") == "gelu"      # the stopped run stays, in grey
+    assert "grey: the previous run (GELU" in page.inner_text(".ab-trainer .ab-ghost")
     page.eval_on_selector(".ab-trainer [data-key=epochs]", "el => { el.value = 20; }")
     page.click(".ab-trainer [data-key=train]")
     page.wait_for_function("document.querySelector('.ab-trainer .ab-status').textContent.startsWith('final')")
@@ -217,3 +216,41 @@ def test_runs_leave_no_tensors_behind(page):
     page.evaluate("""async () => { for (const a of ['gelu', 'sigmoid']) await abTrainer.train({activation: a, depth: 5,
         width: 32, init: 'xavier', lr: 1e-2, epochs: 30}); abTrainer.stop(); }""")
     assert page.evaluate("tf.memory().numTensors") == before
+
+
+def _weights(page) -> list:
+    return page.evaluate("abTrainer.current().net.p.map(pair => pair.map(t => t.arraySync()))")
+
+
+def test_pause_step_and_resume_give_the_weights_of_an_uninterrupted_run(page):
+    """Watching changes nothing: a run paused at once, stepped three epochs, then resumed ends with exactly the
+    weights of the same run left alone; the buttons say which state the run is in."""
+    s = "{activation: 'tanh', depth: 4, width: 16, init: 'torch_default', lr: 1e-2, epochs: 30}"
+    page.evaluate(f"abTrainer.train({s})")
+    alone = _weights(page)
+    page.evaluate(f"() => {{ window._run = abTrainer.train({s}, null, 5, true); }}")   # starts paused
+    page.wait_for_function("abTrainer.current() && abTrainer.current().paused && !abTrainer.current().done")
+    for _ in range(3):
+        page.click(".ab-trainer [data-key=step]")
+    page.wait_for_function("abTrainer.current().loss.length === 3")
+    assert page.inner_text(".ab-trainer [data-key=pause]") == "resume" and "(paused)" in status(page)
+    page.wait_for_timeout(200)
+    assert page.evaluate("abTrainer.current().loss.length") == 3          # paused: no epoch without a step
+    page.click(".ab-trainer [data-key=pause]")
+    page.evaluate("window._run")
+    assert page.evaluate("abTrainer.current().loss.length") == 30
+    assert _weights(page) == alone
+    assert page.is_disabled(".ab-trainer [data-key=pause]") and not page.is_disabled(".ab-trainer [data-key=step]")
+
+
+def test_the_previous_run_stays_as_a_ghost_through_a_settings_change(page):
+    """After a run, changing a setting keeps that run on the canvases in grey, labelled; the next run draws over it."""
+    page.evaluate("abTrainer.train({activation: 'relu', depth: 3, width: 16, init: 'torch_default', lr: 1e-3, "
+                  "epochs: 20})")
+    page.select_option(".ab-trainer [data-key=activation]", "sigmoid")
+    assert page.evaluate("abTrainer.ghost().s.activation") == "relu"
+    assert "grey: the previous run (ReLU, depth 3" in page.inner_text(".ab-trainer .ab-ghost")
+    page.evaluate("abTrainer.train({activation: 'sigmoid', depth: 3, width: 16, init: 'kaiming', lr: 1e-3, "
+                  "epochs: 10})")
+    assert page.evaluate("abTrainer.ghost().s.activation") == "relu"
+    assert "He init" in page.evaluate("abTrainer.P.init_labels.kaiming + ' init'")
