@@ -81,7 +81,8 @@
         const w = q.mul(tf.sign(r.mul(tf.eye(n)).sum(0)));
         return [(fi >= fo ? w : w.transpose()).mul(Math.sqrt(Math.max(1, fo / fi))), tf.zeros([fo])];
       }
-      const std = Math.sqrt({ xavier: 2 / (fi + fo), kaiming: 2 / fi, lecun: 1 / fi }[s.init]);
+      const std = s.init === "critical" ? Math.sqrt(2 / fi) * P.critical_scale[s.activation]   // chapter 9's
+        : Math.sqrt({ xavier: 2 / (fi + fo), kaiming: 2 / fi, lecun: 1 / fi }[s.init]);
       return [tf.randomNormal([fi, fo], 0, std, "float32", k), tf.zeros([fo])];
     });
   }

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import activations
+from . import activations, at_init
 from .config import TrainConfig
 from .data import landmarks, make_dataset, on_training_interval
 from .explorer_stats import on_interval
@@ -50,7 +50,10 @@ def payload() -> dict:
             "activations": {n: a.label for n, a in activations.ACTIVATIONS.items()},
             "colours": {n: colour(n) for n in activations.ACTIVATIONS},
             "on_interval": {n: [finite(v) for v in on_interval(n)] for n in activations.ACTIVATIONS},
-            "inits": list(INITS), "init_labels": {i: display_name(i) for i in INITS}, "depths": list(DEPTHS),
+            "inits": [*INITS, "critical"], "init_labels": {i: display_name(i) for i in (*INITS, "critical")},
+            # chapter 9's critical init: He's Gaussian, every weight scaled to sigma_w^2 = the activation's edge
+            "critical_scale": {n: at_init.case_scales("edge", [n])[0] for n in activations.ACTIVATIONS},
+            "depths": list(DEPTHS),
             "widths": list(WIDTHS), "lr_range": list(LR_RANGE),
             "epoch_range": list(EPOCH_RANGE)}
 
@@ -67,8 +70,8 @@ def html(static: str = "../_static") -> str:
         f'<label>{key} <input type="range" data-key="{key}" min="{lo}" max="{hi}" step="{step}" value="{value}"> '
         f'<b data-key="{key}-value"></b></label>')
     controls = [select("activation", p["activations"].items(), "relu"), slider("depth", *DEPTHS, 1, 10),
-                select("width", [(w, w) for w in WIDTHS], 64), select("init", [(i, display_name(i)) for i in INITS],
-                                                                                "torch_default"),
+                select("width", [(w, w) for w in WIDTHS], 64),
+                select("init", [(i, display_name(i)) for i in p["inits"]], "torch_default"),
                 slider("lr", *np.log10(LR_RANGE), 0.25, -3), slider("epochs", *EPOCH_RANGE, 10, 200),
                 '<button data-key="train" type="button">train</button>',
                 '<button data-key="pause" type="button" disabled>pause</button>',

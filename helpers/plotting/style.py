@@ -18,7 +18,7 @@ STYLE = {
 }
 # What readers read for the code's names, in every legend, table header and menu (one name per thing)
 INIT_LABEL = {"torch_default": "PyTorch default", "xavier": "Xavier", "kaiming": "He", "lecun": "LeCun",
-              "orthogonal": "orthogonal"}
+              "orthogonal": "orthogonal", "critical": "critical"}
 # at_init.INIT_CASES: the schemes plus the critical ones (each activation's own sigma_w^2; "orthogonal" there is
 # orthogonal weights at it)
 CASE_LABEL = {**INIT_LABEL, "edge": "critical", "edge x 2.25": "past critical (x 2.25)",

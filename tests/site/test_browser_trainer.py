@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import activations, browser_trainer, probes
+from helpers import activations, browser_trainer, probes, theory
 from helpers.data import make_dataset
 from helpers.explorer_stats import init_statistics
 from helpers.models import MLP, StackedMLP, init_params
@@ -97,12 +97,14 @@ def test_forward_gradients_and_adam_match_torch(page, name):
     assert np.allclose(got["losses"], losses, rtol=1e-4), (got["losses"], losses)   # after Adam steps 1-4
 
 
-@pytest.mark.parametrize("init", ["torch_default", "xavier", "kaiming", "lecun", "orthogonal"])
+@pytest.mark.parametrize("init", ["torch_default", "xavier", "kaiming", "lecun", "orthogonal", "critical"])
 def test_initial_weights_follow_the_books_distributions(page, init):
+    """critical: chapter 9's (He's Gaussian scaled to the activation's edge of chaos, at_init.case_scales)."""
     depth, width = 3, 64
     draw = "([s, seed]) => abTrainer.initial(s, seed)"
-    params = page.evaluate(draw, [{"depth": depth, "width": width, "init": init}, 0])
-    again = page.evaluate(draw, [{"depth": depth, "width": width, "init": init}, 0])
+    setting = {"depth": depth, "width": width, "init": init, "activation": "tanh"}
+    params = page.evaluate(draw, [setting, 0])
+    again = page.evaluate(draw, [setting, 0])
     assert params == again                                            # seeded: the same every time
     for l, ((w, b), (fan_in, fan_out)) in enumerate(zip(params, [(1, 64), (64, 64), (64, 64), (64, 1)])):
         w, b = np.array(w), np.array(b)
@@ -117,7 +119,8 @@ def test_initial_weights_follow_the_books_distributions(page, init):
             s = np.linalg.svd(w, compute_uv=False) / math.sqrt(max(1, fan_out / fan_in))
             assert np.allclose(s, 1, atol=1e-4), (l, s.min(), s.max())
         else:                                                         # N(0, var), biases 0
-            std = math.sqrt({"xavier": 2 / (fan_in + fan_out), "kaiming": 2 / fan_in, "lecun": 1 / fan_in}[init])
+            std = math.sqrt({"xavier": 2 / (fan_in + fan_out), "kaiming": 2 / fan_in, "lecun": 1 / fan_in,
+                             "critical": theory.edge_sigma_w2("tanh") / fan_in}[init])
             assert not b.any()
             if w.size >= 64:
                 assert abs(w.std() / std - 1) < 0.2, (l, w.std(), std)
