@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import activations, book, cache, seed_everything, store
+from . import activations, book, cache, precompute, seed_everything, store
 from .config import DTYPES, pick_device
 from .data import make_dataset
 
@@ -120,7 +120,7 @@ def cmd_report(args) -> None:
     _writable(out.parent)
     text = report.baseline_report(res)
     if not args.seed_only:
-        book.compute_missing(log=lambda m: print(m, flush=True))
+        precompute.compute_missing(log=lambda m: print(m, flush=True))
         print("writing the four answers from the book's shared runs", flush=True)
         text += "\n" + report.question_sections()
     out.write_text(text)

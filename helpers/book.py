@@ -4,12 +4,11 @@ pieces (one per activation, mostly), each cached on its own, so that precompute 
 processes; calling the run joins them. A chapter only loads these and shows them."""
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from typing import Callable
 
-from . import activations, at_init, cache
+from . import activations, at_init, cache, finite_width
 from .book_deep import (  # noqa: F401
     AT_INIT,
     BLOCK_SETTINGS,
@@ -68,6 +67,7 @@ def replace_train(cfg: Baseline, **train) -> Baseline:
 def seed_run(cfg: Baseline = Baseline(), progress: bool = False) -> Results:
     """The seed experiment (all models at once), shared by the CLI and the chapters; says first when it trains."""
     def train() -> Results:
+        from .precompute import MINUTES_PER_COST
         units = len(cfg.activations) * cfg.seeds * 1.5 * cfg.train.epochs / 500 * (cfg.depth * cfg.width / 640)
         print(f"training the seed run ({len(cfg.activations)} activations x {cfg.seeds} seeds, {cfg.train.epochs} "
               f"epochs): not cached yet, about {max(1, round(MINUTES_PER_COST * units))} minute(s) on this machine",
@@ -218,8 +218,9 @@ RUNS: dict[str, Run] = {
     "stack_blocks": Run({a: partial(_stack_blocks, a) for a in STACK_ACTS}, lambda parts: concat(parts, "activation"),
                         cost=len(BLOCK_VARIANTS) * SEEDS * 1.6 * sum(d for d, _ in BLOCK_SETTINGS.values()) / 10),
     "selu_series": by_depth("selu_series", ["selu"], [1e-3, 0.1], depths=STACK_DEPTHS),
-    "width_trends": one("width_trends", dict(seeds=SEEDS, widths=at_init.TREND_WIDTHS), lambda:
-                        at_init.width_trends(_data(), list(range(SEEDS))), cost=150, modules=AT_INIT),
+    "width_trends": one("width_trends", dict(seeds=SEEDS, widths=finite_width.TREND_WIDTHS), lambda:
+                        finite_width.width_trends(_data(), list(range(SEEDS))), cost=150,
+                        modules=("finite_width.py", "blocks.py")),
     "stack_at_init": one("stack_at_init", dict(acts=STACK_ACTS, cases=STACK_CASES, seeds=SEEDS), _stack_at_init,
                          cost=10, modules=AT_INIT),
 }
@@ -238,45 +239,9 @@ def compute(run: str, piece: str) -> None:
     (seed_run_task if run == "seed_run" else RUNS[run]).pieces[piece]()
 
 
-# Minutes of one process per unit of Run.cost, measured: every piece of the book computed on 2 cores, one process
-# per core, took 6,057 process-seconds for its 3,785 units (each piece's own time, summed).
-MINUTES_PER_COST = 6057 / 60 / 3785
-
-
-def missing(runs: list[str] | None = None) -> list[tuple[str, str, float]]:
-    """The pieces (run, piece, cost) of the named runs (default: all) that are not in the cache yet."""
-    out = []
-    with cache.probing():
-        for run, piece, cost in tasks():
-            if runs is None or run in runs:
-                try:
-                    compute(run, piece)
-                except cache.Missing:
-                    out.append((run, piece, cost))
-    return out
-
-
-def minutes(pieces: list[tuple[str, str, float]]) -> float:
-    """About how many minutes computing these pieces takes in one process on this project's machines."""
-    return MINUTES_PER_COST * sum(cost for _, _, cost in pieces)
-
-
-def compute_missing(runs: list[str] | None = None, log=print) -> None:
-    """Compute what the named runs lack, saying first what and about how long, then one line per piece."""
-    todo = missing(runs)
-    if not todo:
-        return
-    log(f"computing {len(todo)} piece(s) of {', '.join(dict.fromkeys(r for r, _, _ in todo))} that the cache "
-        f"lacks: about {max(1, round(minutes(todo)))} minute(s) on this machine (`make precompute` computes every "
-        "run of the book beforehand, in two processes)")
-    t0 = time.perf_counter()
-    for i, (run, piece, _) in enumerate(todo, 1):
-        compute(run, piece)
-        log(f"  [{i}/{len(todo)}] {run}:{piece} done, {time.perf_counter() - t0:.0f} s in all")
-
-
 def _named(run: str, doc: str) -> Callable[[], Results]:
     def load() -> Results:
+        from .precompute import compute_missing  # says what it computes, and about how long, first
         compute_missing([run])
         return RUNS[run]()
     load.__name__, load.__doc__ = run, doc

@@ -12,7 +12,7 @@ from .runs import grid, stacked
 from .shared_run import DEPTH_KEEP, SEEDS, SWEEP, SWEEP_LRS
 from .store import Results
 
-AT_INIT = ("at_init.py", "theory.py")   # what the measurements at initialisation also depend on
+AT_INIT = ("at_init.py", "theory.py", "criticality.py")   # what the measurements at initialisation also depend on
 
 # Chapter 8, the digits: mini-batches of 128, 10 steps per epoch, so 50 epochs are the seed task's 500 Adam steps
 # and epochs 10 and 20 its steps 100 and 200.

@@ -31,7 +31,7 @@ ENV = "HELPERS_CACHE_DIR"
 PACKAGE = Path(__file__).resolve().parent
 # Modules that only some runs use: hashed into the key of the runs that name them (cached(modules=...)),
 # so a change to the theory recomputes the measurements at initialisation, not every training run.
-OPTIONAL = {"theory.py", "at_init.py", "blocks.py", "explorer_stats.py"}
+OPTIONAL = {"theory.py", "criticality.py", "at_init.py", "finite_width.py", "blocks.py", "explorer_stats.py"}
 # Modules that never feed a cached computation (they read, analyse or present results), and book(_deep).py, whose
 # run definitions put every parameter that changes a run into that run's key: editing them recomputes
 # nothing (or only the runs whose keys changed). tests/test_cache.py checks that no computing module
@@ -95,7 +95,7 @@ _PROBING = [False]
 @contextmanager
 def probing():
     """Within it, cached() computes and loads nothing: it returns None for a result in the cache and raises
-    Missing for one that is not (how `book.missing` tells what a command would have to compute)."""
+    Missing for one that is not (how `precompute.missing` tells what a command would have to compute)."""
     _PROBING[0] = True
     try:
         yield

@@ -4,14 +4,14 @@ import os
 import pytest
 import torch
 
-from helpers import book, make_dataset, seed_everything
+from helpers import make_dataset, precompute, seed_everything
 
 
 def book_runs_ready() -> bool:
     """Whether tests that read the book's shared runs may run: REQUIRE_RUNS=1 (`make verify`, which computed
     them; never skip there), or every piece of every run cached for this code and machine path (`make precompute`
     ran): the seed run alone is not enough, or these tests would compute the rest (an hour)."""
-    return bool(os.environ.get("REQUIRE_RUNS")) or not book.missing()
+    return bool(os.environ.get("REQUIRE_RUNS")) or not precompute.missing()
 
 
 NO_RUNS = "the book's shared runs are not cached: `make precompute` (or `make verify`) first"

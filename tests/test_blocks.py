@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from helpers import at_init, blocks, theory
+from helpers import at_init, blocks, finite_width, theory
 from helpers.config import TrainConfig
 from helpers.models import StackedMLP, init_params
 from helpers.runs import grid
@@ -124,13 +124,13 @@ def test_anisotropy_is_one_for_an_isometry_and_n_for_rank_one():
 
 
 def test_batchnorm_at_init_for_any_input_dimension_matches_the_block_stack(data):
-    """at_init.batchnorm_ratio (inputs of any dimension) reproduces helpers.blocks' batchnorm variant on the seed
+    """finite_width.batchnorm_ratio (inputs of any dimension) reproduces helpers.blocks' batchnorm variant on the seed
     task's one-number inputs; with full-rank inputs ReLU's ratio is Yang et al.'s pi/(pi-1) per layer within 2x."""
     x, y = data.x.double(), data.y.double()
-    mine = at_init.batchnorm_ratio(["relu", "tanh"], [0, 1], 8, 32, x, y)
-    theirs = at_init.block_ratio("batchnorm", ["relu", "tanh"], [0, 1], 8, 32, "torch_default", x, y)
+    mine = finite_width.batchnorm_ratio(["relu", "tanh"], [0, 1], 8, 32, x, y)
+    theirs = finite_width.block_ratio("batchnorm", ["relu", "tanh"], [0, 1], 8, 32, "torch_default", x, y)
     assert np.allclose(mine, theirs, rtol=1e-8)
     gen = torch.Generator().manual_seed(0)
-    full = at_init.batchnorm_ratio(["relu"], [0, 1, 2], 12, 128, torch.randn(256, 64, generator=gen,
+    full = finite_width.batchnorm_ratio(["relu"], [0, 1, 2], 12, 128, torch.randn(256, 64, generator=gen,
                                    dtype=torch.float64), torch.randn(256, 1, generator=gen, dtype=torch.float64))
     assert 0.5 < np.exp(np.log(full).mean()) / (math.pi / (math.pi - 1)) ** 5.5 < 2

@@ -119,15 +119,15 @@ def test_derived_value_that_cannot_be_written_is_still_returned(tmp_path):
 
 
 def test_what_is_missing_is_said_before_it_is_computed():
-    """book.missing probes the cache without computing; compute_missing says what and about how long first, then a
-    line per piece; afterwards nothing is missing (what a chapter and `report` print on a fresh clone)."""
-    from helpers import book
-    assert book.missing(["init_pieces"]) == [("init_pieces", "init_pieces", 1)]
+    """precompute.missing probes the cache without computing; compute_missing says what and about how long first,
+    then a line per piece; afterwards nothing is missing (what a chapter and `report` print on a fresh clone)."""
+    from helpers import precompute
+    assert precompute.missing(["init_pieces"]) == [("init_pieces", "init_pieces", 1)]
     said: list[str] = []
-    book.compute_missing(["init_pieces"], log=said.append)
+    precompute.compute_missing(["init_pieces"], log=said.append)
     assert "computing 1 piece(s) of init_pieces" in said[0] and "minute(s) on this machine" in said[0]
     assert said[1].startswith("  [1/1] init_pieces:init_pieces done")
-    assert book.missing(["init_pieces"]) == []
+    assert precompute.missing(["init_pieces"]) == []
     said.clear()
-    book.compute_missing(["init_pieces"], log=said.append)
+    precompute.compute_missing(["init_pieces"], log=said.append)
     assert said == []

@@ -1,6 +1,6 @@
 """Chapter 9's measurements at initialisation: the inits' gradient ratios against the per-input mean field,
 Jacobian spectra (dynamical isometry), layer moments (self-normalisation), and the finite-width checks of the
-mean field (helpers.at_init.width_trends). helpers.findings.stacks merges them with the trained results."""
+mean field (helpers.finite_width.width_trends). helpers.findings.stacks merges them with the trained results."""
 from __future__ import annotations
 
 import numpy as np
@@ -95,8 +95,8 @@ def at_init_numbers(at0: Results) -> dict:
 
 
 def finite_width_numbers() -> dict:
-    """Where the mean field's infinite width shows (at_init.width_trends), and where GELU's and SiLU's jump lies for
-    the variance this network actually feeds layer 2."""
+    """Where the mean field's infinite width shows (finite_width.width_trends), and where GELU's and SiLU's jump lies
+    for the variance this network actually feeds layer 2."""
     v: dict = {}
     tr = book.width_trends()
     widths = tr.coords["width"]
