@@ -173,7 +173,7 @@ def findings() -> dict:
     f |= best_fixes(grid, blk)
     f["ds_floor"] = round(FLOOR, 6)   # 2 x 0.1^2 prints as 0.020000000000000004 otherwise
     f |= at_init_numbers(at0) | trained_numbers(grid, blk) | finite_width_numbers()
-    f["ds_rank_corr"] = isometry_rank_correlation(at0, grid)
+    f |= isometry_rank_correlation(at0, grid)
     return {k: stats.Text(v) if isinstance(v, str) else v for k, v in f.items()}   # glued without quotes
 
 
@@ -221,7 +221,7 @@ def trained_numbers(grid: Results, blk: Results) -> dict:
     return v
 
 
-def isometry_rank_correlation(at0: Results, grid: Results, depth: int = 20) -> str:
+def isometry_rank_correlation(at0: Results, grid: Results, depth: int = 20) -> dict:
     """Spearman's rank correlation, over activation x init, between kappa at init and the median epochs to
     2x the noise floor (runs where most seeds never reach it rank last), at `depth`."""
     kappa, epochs = [], []
@@ -233,4 +233,7 @@ def isometry_rank_correlation(at0: Results, grid: Results, depth: int = 20) -> s
             epochs.append(np.nanmedian(e) if np.isfinite(e).sum() * 2 > e.size else np.inf)
     from scipy.stats import spearmanr  # ties (the runs that never reach it) get their average rank
     rho = round(float(spearmanr(kappa, epochs).statistic), 1)
-    return f"{rho + 0.0:.1f}"   # + 0.0: no "-0.0"
+    trained = np.isfinite(epochs)                # only the pairs whose seeds mostly reach the floor
+    rho_t = round(float(spearmanr(np.array(kappa)[trained], np.array(epochs)[trained]).statistic), 1)
+    return {"ds_rank_corr": f"{rho + 0.0:.1f}", "ds_rank_corr_trained": f"{rho_t + 0.0:.1f}",   # + 0.0: no "-0.0"
+            "ds_rank_pairs_trained": str(int(trained.sum()))}

@@ -123,6 +123,8 @@ def finite_width_numbers() -> dict:
         v[f"ds_jump_own_q_{n}"] = f"{theory.critical_jump(n, 0.0, q2)[0]:.3g}"
         deep = theory.mean_field(n, 50, 64, "kaiming", weight_scale=float(np.sqrt(edge / 2))).chi[:, -1]
         v[f"ds_edge_exploding_inputs_{n}"] = f"{100 * float((deep > 1).mean()):.0f}%"
+        q2_he = float(theory.mean_field(n, 2, 64, "kaiming").q[:, 1].mean())     # what He's network feeds layer 2
+        v[f"ds_jump_he_q_{n}"] = f"{theory.critical_jump(n, 0.0, q2_he)[0]:.3g}"
     return v
 
 
