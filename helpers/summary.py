@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from . import activations, book, failure, findings, theory
+from .findings.sparsity import can_be_dead
 from .tables import Table, md_table
 
 CHAPTERS = ("seed", "gradients", "sparsity", "stability", "expressivity", "dynamics", "playground", "digits", "stacks")
@@ -30,7 +31,6 @@ def cheat_sheet() -> Table:
     sparsity, stacks = findings.chapter("sparsity"), findings.chapter("stacks")
     converged = failure.converged_lrs(book.lr_sweep())
     x = torch.linspace(-1e4, 1e4, 2_000_001, dtype=torch.float64)
-    near = torch.linspace(-10, 10, 20_001, dtype=torch.float64)
     rows = []
     for name in book.ACTS:
         act = activations.get(name)
@@ -39,7 +39,7 @@ def cheat_sheet() -> Table:
         hi = "inf" if y[-1] > 50 else f"{float(y.max()):.2g}"
         chi = [theory.chi_1(name, 64 * theory.weight_variance(i, 64, 64)[0], theory.weight_variance(i, 64, 64)[1])[1]
                for i in ("torch_default", "kaiming")]
-        dies = float((act.derivative(near) == 0).double().mean()) > 0.01   # phi' = 0 on a whole interval
+        dies = can_be_dead(name)
         ok = converged[name]
         rows.append([act.label, f"{lo} to {hi}", f"{act.max_slope:.3g}", f"{chi[0]:.2f} / {chi[1]:.2f}",
                      stacks[f"ds_he_ratio20_{name}"], f"{sparsity[f'off_end_{name}']}", "yes" if dies else "no",

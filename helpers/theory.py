@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from . import activations
-from .criticality import (  # noqa: F401
+from .criticality import (  # noqa: F401  (the fixed point and the edge of chaos, re-exported)
     _W,
     _Z,
     chi,
@@ -34,7 +34,7 @@ from .criticality import (  # noqa: F401
     critical_jump,
     critical_sigma_w2,
     depth_scale,
-    edge_sigma_w2,  # the fixed point, re-exported
+    edge_sigma_w2,
     fixed_point,
     gauss_mean,
     variance_map,
@@ -118,9 +118,7 @@ def mean_field(activation: str, depth: int = 10, width: int = 64, init: str = "t
         q = vw1 * weight_scale ** 2 * (x ** 2).sum(1) + vb1
         a2, d2 = gauss_moments(act.name, q)[:2]
     else:                # one input: h_1 = w x + b is not Gaussian; exact quadrature over the init's (w, b)
-        h1 = _first_layer(x[:, 0], width, init, weight_scale, samples).reshape(-1, len(x)).T   # [N, samples...]
-        q, a2, d2 = ((h1 ** 2).mean(1).numpy(), (act.fn(h1) ** 2).mean(1).numpy(),
-                     (act.derivative(h1) ** 2).mean(1).numpy())
+        q, _, a2, d2 = _first_layer_moments(act, x[:, 0], width, init, weight_scale, samples)
     qs, a2s, d2s = [q], [a2], [d2]
     for _ in range(depth - 1):
         qs.append(s2 * a2s[-1] + vb)
@@ -138,6 +136,15 @@ def mean_field(activation: str, depth: int = 10, width: int = 64, init: str = "t
     else:
         raise ValueError(f"unknown task {task!r}; valid choices: regression, classification")
     return MeanField(q, a2, s2 * np.stack(d2s, 1), out)
+
+
+def _first_layer_moments(act, x: np.ndarray, width: int, init: str, weight_scale: float = 1.0,
+                         samples: int = 400) -> tuple[np.ndarray, ...]:
+    """Per input of x (one number each): layer 1's E[h^2], E[phi(h)], E[phi(h)^2] and E[phi'(h)^2] over the init's
+    (w, b), exactly (the start of every recursion here)."""
+    h1 = _first_layer(x, width, init, weight_scale, samples).reshape(-1, len(x)).T      # [N, samples]
+    a1 = act.fn(h1)
+    return tuple(t.mean(1).numpy() for t in (h1 ** 2, a1, a1 ** 2, act.derivative(h1) ** 2))
 
 
 def _first_layer(x: np.ndarray, width: int, init: str, weight_scale: float = 1.0, samples: int = 400) -> torch.Tensor:
@@ -237,10 +244,8 @@ def _residual_profile(activation: str, depth: int, width: int, init: str) -> tup
     x, y = data.x.numpy()[:, 0], data.y.numpy()[:, 0]
     vw, vb = weight_variance(init, width, width)
     s2 = width * vw
-    h1 = _first_layer(x, width, init).reshape(-1, len(x)).T          # [N, samples]
-    a1 = act.fn(h1)
-    m, v = a1.mean(1).numpy(), (a1 ** 2).mean(1).numpy()
-    slope2, chis = [(act.derivative(h1) ** 2).mean(1).numpy()], [np.zeros(len(x))]
+    _, m, v, d2 = _first_layer_moments(act, x, width, init)
+    slope2, chis = [d2], [np.zeros(len(x))]
     for _ in range(depth - 1):
         a2, d2, mu = gauss_moments(act.name, s2 * v + vb)
         m, v = m + mu, v + 2 * m * mu + a2
