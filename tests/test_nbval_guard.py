@@ -40,6 +40,8 @@ def test_committed_notebooks_are_executed_in_order_and_normalised():
         code = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
         assert [c["execution_count"] for c in code] == list(range(1, len(code) + 1)), path.name
         assert not [o for c in code for o in c["outputs"] if o["output_type"] == "error"], path.name
+        computed = [o for c in code for o in c["outputs"] if "the cache lacks" in "".join(o.get("text", ""))]
+        assert not computed, f"{path.name} was executed before its runs were cached (make notebooks precomputes)"
     check = subprocess.run([sys.executable, "tools/run_notebooks.py", "--check"], cwd=root,
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
