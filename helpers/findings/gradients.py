@@ -188,7 +188,7 @@ def findings() -> dict:
                                "Layer 1 / layer 50 of ||dL/dh_l|| at init: measured (mean-field prediction)")
     he = theory.mean_field("gelu", 50, 64, "kaiming")
     f["gelu_q50"], f["gelu_q1"] = float(f"{he.q_mean()[-1]:.1e}"), round(float(he.q_mean()[0]), 2)
-    f["gelu_q50_median"] = float(f"{np.median(he.q[:, -1]):.0e}")                # most inputs' q does fade
+    f["gelu_q50_median"] = stats.Text(stats._e(float(f"{np.median(he.q[:, -1]):.0e}")))   # most inputs' q fades
     f["gelu_share_exploding"] = stats.Text(f"{100 * float((he.chi[:, -1] > 1).mean()):.0f}%")   # chi_50 > 1
     g = sweep.sel("grad_h", case="kaiming", activation="gelu", depth=50)
     for n in ("gelu", "silu"):
