@@ -2,6 +2,7 @@
 sheet, and the Markdown sections that report.md appends."""
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from . import activations, book, failure, findings, theory
@@ -25,11 +26,8 @@ def values() -> dict:
 
 
 def cheat_sheet() -> Table:
-    """activation x {range, max |phi'|, chi_1 at default / He init (the fixed point's), the measured gradient ratio
-    under He at depth 20, units off after the seed run, can a
-    unit die exactly, Adam learning rates that converged, smoothness and cost}."""
-    sparsity, stacks = findings.chapter("sparsity"), findings.chapter("stacks")
-    converged = failure.converged_lrs(book.lr_sweep())
+    """What each activation is: range, max |phi'|, chi_1 at default / He init (the fixed point's), whether a unit
+    can die exactly, smoothness and cost (how each one fared is outcomes() and the report card)."""
     x = torch.linspace(-1e4, 1e4, 2_000_001, dtype=torch.float64)
     rows = []
     for name in book.ACTS:
@@ -39,16 +37,60 @@ def cheat_sheet() -> Table:
         hi = "inf" if y[-1] > 50 else f"{float(y.max()):.2g}"
         chi = [theory.chi_1(name, 64 * theory.weight_variance(i, 64, 64)[0], theory.weight_variance(i, 64, 64)[1])[1]
                for i in ("torch_default", "kaiming")]
-        dies = can_be_dead(name)
-        ok = converged[name]
         rows.append([act.label, f"{lo} to {hi}", f"{act.max_slope:.3g}", f"{chi[0]:.2f} / {chi[1]:.2f}",
-                     stacks[f"ds_he_ratio20_{name}"], f"{sparsity[f'off_end_{name}']}", "yes" if dies else "no",
+                     "yes" if can_be_dead(name) else "no", f"{act.smoothness}; {act.cost}"])
+    return Table(["activation", "range", "max |phi'|", "chi_1 default / He (deep limit)", "dies exactly",
+                  "smoothness; cost"], rows)
+
+
+def outcomes() -> Table:
+    """How each activation fared, with the spread over seeds: the gradient ratio under He at depth 20, units off
+    after the seed run, the Adam learning rates that converged, depth 20 at the default init and with the best fix."""
+    sparsity, stacks = findings.chapter("sparsity"), findings.chapter("stacks")
+    converged = failure.converged_lrs(book.lr_sweep())
+    rows = []
+    for name in book.ACTS:
+        ok = converged[name]
+        rows.append([activations.get(name).label, stacks[f"ds_he_ratio20_{name}"], f"{sparsity[f'off_end_{name}']}",
                      f"{ok.min():g} to {ok.max():g}" if ok.size else "none", stacks[f"ds_d20_default_{name}"],
-                     stacks[f"ds_d20_best_{name}"], f"{act.smoothness}; {act.cost}"])
-    return Table(["activation", "range", "max |phi'|", "chi_1 default / He (deep limit)",
-                  "He at depth 20: layer 1 / 20", "units off after the seed run",
-                  "dies exactly", "Adam lr that converged", "depth 20 test MSE, default init",
-                  "depth 20, best fix (chapter 9)", "smoothness; cost"], rows)
+                     stacks[f"ds_d20_best_{name}"]])
+    return Table(["activation", "He at depth 20: layer 1 / 20", "units off after the seed run",
+                  "Adam lr that converged", "depth 20 test MSE, default init", "depth 20, best fix (chapter 9)"], rows)
+
+
+# The report card's columns: (header, how a value scores from 0, bad, to 1, good). The values are the chapters'
+# own glued strings (centre values rounded to their spread; the tables give the spread).
+CARD = {
+    "gradient\nlayer 1 / 20\nat init, He": lambda v: 1 - min(abs(np.log10(v)) / 6, 1),
+    "units off\nafter the\nseed run": lambda v: 1 - min(v / 0.3, 1),
+    "Adam rates\nconverging\n(of 9)": lambda v: min(v / 6, 1),
+    "depth 20\ntest MSE\ndefault init": lambda v: 1 - float(np.clip(np.log10(v / 1e-3) / 2, 0, 1)),
+    "depth 20\ntest MSE\nbest fix": lambda v: 1 - float(np.clip(np.log10(v / 1e-3) / 2, 0, 1)),
+    "digits (%)\ndepth 20\ndefault init": lambda v: float(np.clip((v - 10) / 85, 0, 1)),
+    "digits (%)\ndepth 20\nHe init": lambda v: float(np.clip((v - 10) / 85, 0, 1)),
+}
+
+
+def report_card() -> tuple[list[str], list[str], list[list[str]], np.ndarray]:
+    """activation x outcome: the chapters' values (text) and a score in [0, 1] for each (NaN: not a number);
+    returns (activation names, outcomes, text [activation, outcome], score [activation, outcome])."""
+    sparsity, stacks, digits = findings.chapter("sparsity"), findings.chapter("stacks"), findings.chapter("digits")
+    converged = failure.converged_lrs(book.lr_sweep())
+    text, score = [], []
+    for name in book.ACTS:
+        cells = [stacks[f"ds_he_ratio20_{name}"], sparsity[f"off_end_{name}"], len(converged[name]),
+                 stacks[f"ds_d20_default_{name}"], stacks[f"ds_d20_best_{name}"],
+                 digits[f"digits_acc_default20_{name}"], digits[f"digits_acc_He20_{name}"]]
+        shown = [str(c).split(" ")[0] for c in cells]           # the centre value, as the chapters round it
+        text.append(shown)
+        row = []
+        for rule, value in zip(CARD.values(), shown):
+            try:
+                row.append(rule(float(value)))
+            except ValueError:
+                row.append(np.nan)
+        score.append(row)
+    return list(book.ACTS), list(CARD), text, np.array(score)
 
 
 def deep_stacks() -> Table:
@@ -64,7 +106,7 @@ def transfer() -> Table:
 def markdown() -> str:
     """The four answers with their key numbers, and the cheat sheet, for report.md."""
     v = values()
-    sheet = cheat_sheet()
+    sheet, fared = cheat_sheet(), outcomes()
     return "\n".join([
         "## The four questions (from the book's shared runs)", "",
         "### 1. Gradient flow",
@@ -100,4 +142,4 @@ def markdown() -> str:
         f"stays at {v['ds_kappa50_orthogonal_relu']}; SELU at LeCun initialisation keeps its activations' variance "
         f"at {v['ds_selu_var50']} through 50 layers. What each fix leaves between the activations at depth 20:", "",
         *md_table(deep_stacks().header, deep_stacks().rows), "",
-        "### Cheat sheet", "", *md_table(sheet.header, sheet.rows), ""])
+        "### Cheat sheet", "", *md_table(sheet.header, sheet.rows), "", *md_table(fared.header, fared.rows), ""])

@@ -7,7 +7,18 @@ import numpy as np
 from ..data import from_description, on_training_interval
 from ..stats import geo_mean
 from ..store import Results
-from .style import colour, finish, label, panels, per_activation_axes, use_style
+from .style import (
+    COLUMN,
+    at_bottom,
+    band,
+    colour,
+    finish,
+    legend_below,
+    panels,
+    per_activation_axes,
+    suptitle,
+    use_style,
+)
 
 LAYER_STYLES = ("-", "--", ":")
 
@@ -18,44 +29,39 @@ def update_ratios(res: Results, layers: tuple[int, ...] = (1, 5, 10)) -> plt.Fig
     use_style()
     names = res.coords["activation"]
     epochs = np.asarray(res.coords["grad_epoch"])[1:]
-    fig, axes = panels(len(names), 3, (3.8, 2.9), sharey=True)
+    fig, axes = panels(len(names), None, 0.95, sharey=True, sharex=True)
     for ax, name in zip(axes, names):
         r = res.sel("update_ratio", activation=name)[:, 1:]                       # [seed, epoch, layer]
         for l, ls in zip(layers, LAYER_STYLES):
             ax.plot(epochs, [geo_mean(r[:, e, l - 1]) for e in range(len(epochs))], color=colour(name), ls=ls,
                     label=f"layer {l}")
         ax.axhspan(5e-4, 2e-3, color="0.9", lw=0, label="rule of thumb, ~1e-3")
-        per_activation_axes(ax, name, yscale="log", xlabel="epoch")
+        per_activation_axes(ax, name, yscale="log", xlabel="epoch" if at_bottom(ax) else "")
     return finish(fig, axes, "||dW_l|| / ||W_l|| per step",
                   "Update-to-weight ratio: how much one Adam step changes each layer")
 
 
-def preactivation_quantiles(res: Results, seed: int = 0) -> plt.Figure:
-    """Quantiles (5, 25, 50, 75, 95%) of the pre-activations h of the probe layers over the logged
-    epochs, per activation: where on the activation the units operate, and how that moves."""
+def preactivation_quantiles(res: Results) -> plt.Figure:
+    """How widely the pre-activations h of each probe layer spread over training: the width of their 5-95%
+    interval over inputs and units (line: geometric mean over seeds, band: min..max), one panel per probe
+    layer, one line per activation; the epoch axis is logarithmic past epoch 10."""
     use_style()
-    names, probe_layers = res.coords["activation"], res.coords["probe_layer"]
-    epochs = np.asarray(res.coords["record_epoch"])
-    fig, axes = plt.subplots(len(probe_layers), len(names), figsize=(2.6 * len(names), 2.2 * len(probe_layers)),
-                             sharex=True, sharey="row", squeeze=False)   # one h axis per layer: comparable
-    for c, name in enumerate(names):
-        pre = res.sel("hidden_pre", activation=name, seed=seed)                  # [epoch, probe, x, unit]
-        for r, l in enumerate(probe_layers):
-            q = np.percentile(pre[:, r].reshape(len(epochs), -1), [5, 25, 50, 75, 95], axis=1)
-            ax = axes[r, c]
-            ax.fill_between(epochs, q[0], q[4], color=colour(name), alpha=0.15, lw=0)
-            ax.fill_between(epochs, q[1], q[3], color=colour(name), alpha=0.35, lw=0)
-            ax.plot(epochs, q[2], color=colour(name), lw=1.5)
-            ax.axhline(0, color="0.4", lw=0.6)
-            ax.set_xscale("symlog", linthresh=10)
-            if r == 0:
-                ax.set_title(label(name), color=colour(name))
-            if c == 0:
-                ax.set_ylabel(f"layer {l}: h")
-            if r == len(probe_layers) - 1:
-                ax.set_xlabel("epoch")
-    fig.suptitle(f"Pre-activations over training: median, 25-75% and 5-95% bands (seed {seed})", y=1.0)
+    probe_layers = res.coords["probe_layer"]
+    epochs = np.asarray(res.coords["record_epoch"], dtype=float)
+    fig, axes = plt.subplots(1, len(probe_layers), figsize=(COLUMN, 2.9), sharex=True, sharey=True, squeeze=False)
+    for name in res.coords["activation"]:
+        pre = res.sel("hidden_pre", activation=name)                              # [seed, epoch, probe, x, unit]
+        width = np.subtract(*np.percentile(pre.reshape(*pre.shape[:3], -1), [95, 5], axis=-1))  # [seed, epoch, probe]
+        for p, ax in enumerate(axes[0]):
+            band(ax, epochs, width[:, :, p].T, name, log=True, lw=1.4)
+    for ax, l in zip(axes[0], probe_layers):
+        ax.set_xscale("symlog", linthresh=10, linscale=0.5)
+        ax.set(yscale="log", title=f"layer {l}", xlabel="epoch", xlim=(0, epochs[-1]))
+        ax.set_xticks([0, 10, 100, int(epochs[-1])], ["0", "10", "100", str(int(epochs[-1]))])
+    axes[0, 0].set_ylabel("width of h's 5-95% interval")
+    suptitle(fig, "How widely the pre-activations spread over training (5 seeds)", y=1.0)
     fig.tight_layout()
+    legend_below(fig, axes[0])
     return fig
 
 
@@ -65,7 +71,7 @@ def epoch_view(res, activation: str, epoch: int, seed: int = 0, units: int = 8) 
     use_style()
     e = res.coords["record_epoch"].index(epoch)
     probe_layers = res.coords["probe_layer"]
-    fig, axes = plt.subplots(1, 2 + len(probe_layers), figsize=(3.1 * (2 + len(probe_layers)), 3.0))
+    fig, axes = plt.subplots(1, 2 + len(probe_layers), figsize=(COLUMN * 1.3, 2.6))
     c = colour(activation)
     x = np.asarray(res.coords["x_wide"])
     inside = on_training_interval(x)

@@ -8,14 +8,14 @@ from matplotlib.colors import ListedColormap, Normalize
 from .. import activations
 from ..stats import mean_sd as mean_std
 from ..store import Results
-from .style import band, colour, label, layer_epoch_heatmap, legend_outside, use_style
+from .style import COLUMN, band, colour, label, layer_epoch_heatmap, legend_below, use_style
 
 
 def dead_at_init(init: Results, predicted: dict[str, np.ndarray]) -> plt.Figure:
     """Fraction of dead ReLU units per layer at initialisation, per init: measured (mean over seeds,
     error bar: standard error) against the infinite-width prediction (line)."""
     use_style()
-    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    fig, ax = plt.subplots(figsize=(COLUMN * 0.85, 3.4))
     c = colour("relu")
     layers = np.asarray(init.coords["layer"])
     for name, marker in zip(init.coords["init"], ("o", "^")):
@@ -27,8 +27,8 @@ def dead_at_init(init: Results, predicted: dict[str, np.ndarray]) -> plt.Figure:
     ax.plot([], [], "--", color="0.2", label="prediction (infinite width)")
     ax.axhline(0.5, color="0.6", lw=0.8, ls=":")
     ax.set(xlabel="hidden layer l", ylabel="fraction of ReLU units dead", ylim=(-0.02, 0.6),
-           xticks=layers, title="Dead ReLU units at initialisation (on the input interval [-pi, pi])")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
+           xticks=layers, title="Dead ReLU units at initialisation (inputs in [-pi, pi])")
+    ax.legend(frameon=False, loc="lower right")
     return fig
 
 
@@ -36,7 +36,7 @@ def born_dead(res: Results, formula: np.ndarray) -> plt.Figure:
     """P(dead at birth) of narrow zero-bias ReLU networks against depth, one line per width:
     simulated born-dead (solid), simulated and exact single-input death (markers, dashed)."""
     use_style()
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(COLUMN * 0.85, 3.6))
     depths = np.asarray(res.coords["depth"])
     shades = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(res.coords["width"])))
     for i, (w, col) in enumerate(zip(res.coords["width"], shades)):
@@ -48,33 +48,37 @@ def born_dead(res: Results, formula: np.ndarray) -> plt.Figure:
     ax.plot([], [], "k--", label=r"one input dead: $1-(1-2^{-n})^L$")
     ax.set(xscale="log", xlabel="depth L", ylabel="probability",
            title=f"Narrow ReLU networks dead at birth ({res.meta['config']['samples']} networks per point)")
-    ax.legend(frameon=False, fontsize=8, ncol=2, loc="upper left")
+    ax.legend(frameon=False, ncol=2, loc="upper left")
     return fig
 
 
 def states_over_training(res: Results) -> plt.Figure:
     """Active fraction and off fraction (mean over all layers) against epoch, per activation."""
     use_style()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(COLUMN, 3.2))
     epochs = np.asarray(res.coords["state_epoch"])
     for ax, state, title in zip(axes, ("active", "off"),
-                                ("active fraction: (input, unit) pairs that are on",
-                                 "off fraction: units on for no input")):
+                                ("active: (input, unit) pairs on", "off: units on for no input")):
         for name in res.coords["activation"]:
             v = res.sel("unit_states", activation=name, unit_state=state).mean(-1)   # [seed, epoch]
             band(ax, epochs, v.T, name, marker="o", ms=3)
         ax.set(xlabel="epoch", ylabel="fraction (mean over the 10 layers)", title=title)
-    axes[0].legend(frameon=False, fontsize=8)
     fig.tight_layout()
+    legend_below(fig, axes)
     return fig
 
 
 def off_heatmap(res: Results) -> plt.Figure:
-    """Fraction of units off for every input, per layer and epoch (mean over seeds)."""
+    """Fraction of units off for every input, per layer and epoch (mean over seeds), for the activations that
+    have any; the others are named in the title (a panel that is all zero carries no picture)."""
     off = {n: res.sel("unit_states", activation=n, unit_state="off").mean(0).T for n in res.coords["activation"]}
-    return layer_epoch_heatmap(off, res.coords["state_epoch"], Normalize(0, 0.6), "fraction of units off",
-                               "Units off for every input, per layer over training (mean over seeds)",
-                               cmap="magma")
+    none = [label(n) for n, v in off.items() if v.max() < 0.005]
+    shown = {n: v for n, v in off.items() if v.max() >= 0.005}
+    title = "Units off for every input, per layer over training (mean over seeds)"
+    if none:
+        title += f"; none off at any epoch: {', '.join(none)}"
+    return layer_epoch_heatmap(shown, res.coords["state_epoch"], Normalize(0, 0.6), "fraction of units off", title,
+                               cmap="magma_r")
 
 
 def lr_effect(sweep: Results, lrs: list[float] | None = None) -> plt.Figure:
@@ -86,33 +90,36 @@ def lr_effect(sweep: Results, lrs: list[float] | None = None) -> plt.Figure:
     idx = [sweep.index("lr", lr) for lr in lrs]
     off_all = finite(sweep.sel("unit_states", unit_state="off")[..., -1, :].mean(-1), sweep)   # [act, lr, seed]
     mse_all = finite(sweep["final_train_mse"], sweep)
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11.5, 3.8))
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(COLUMN, 3.3))
     for a, name in enumerate(sweep.coords["activation"]):
         band(ax, lrs, off_all[a, idx], name, marker="o", ms=3)
         band(bx, lrs, mse_all[a, idx], name, log=True, marker="o", ms=3)
-    ax.set(xscale="log", xlabel="learning rate (Adam)", ylabel="fraction of units off, end of training",
+    ax.set(xscale="log", xlabel="learning rate (Adam)", ylabel="fraction of units off, end",
            title="How many units end up off")
     bx.set(xscale="log", yscale="log", xlabel="learning rate (Adam)", ylabel="final train MSE",
-           title="Does the fit survive? (diverged runs left out)")
+           title="Does the fit survive?")
     for key, ls in (("constant", ":"), ("noise_floor", "-.")):
         bx.axhline(sweep.meta["config"]["landmarks"][key], color="0.5", ls=ls, lw=1)
-    bx.text(lrs[0], sweep.meta["config"]["landmarks"]["constant"] * 1.15, "best constant", fontsize=7, color="0.4")
-    bx.text(lrs[0], sweep.meta["config"]["landmarks"]["noise_floor"] * 1.15, "noise floor", fontsize=7, color="0.4")
-    legend_outside(fig, [ax])
+    bx.text(lrs[0], sweep.meta["config"]["landmarks"]["constant"] * 1.15, "best constant", fontsize=9, color="0.4")
+    bx.text(lrs[0], sweep.meta["config"]["landmarks"]["noise_floor"] * 1.15, "noise floor", fontsize=9, color="0.4")
     fig.tight_layout()
+    legend_below(fig, [ax])
     return fig
 
 
-def unit_raster(res: Results, seed: int = 0) -> plt.Figure:
-    """Which units are on for which input: unit x input maps of the probe layers, at init and trained."""
+def unit_raster(res: Results, seed: int = 0, names: tuple[str, ...] = ("sigmoid", "relu", "leaky_relu", "gelu")
+                ) -> plt.Figure:
+    """Which units are on for which input: unit x input maps of the probe layers, at init and trained, for the
+    activations in `names` (one row each)."""
     use_style()
     import torch
 
     from ..probes import is_on
-    names, probe_layers = res.coords["activation"], res.coords["probe_layer"]
+    names = [n for n in names if n in res.coords["activation"]]
+    probe_layers = res.coords["probe_layer"]
     x = np.asarray(res.coords["x_hidden"])
     cols = [(p, e) for p in range(len(probe_layers)) for e in (0, -1)]
-    fig, axes = plt.subplots(len(names), len(cols), figsize=(1.9 * len(cols), 1.6 * len(names)),
+    fig, axes = plt.subplots(len(names), len(cols), figsize=(COLUMN, 1.3 * len(names) + 0.5),
                              squeeze=False, sharex=True)
     for r, name in enumerate(names):
         act = activations.get(name)
@@ -127,50 +134,54 @@ def unit_raster(res: Results, seed: int = 0) -> plt.Figure:
             ax.grid(False)
             ax.set_yticks([])
             if r == 0:
-                ax.set_title(f"layer {probe_layers[p]}, {'init' if e == 0 else 'trained'}", fontsize=9)
+                ax.set_title(f"layer {probe_layers[p]}, {'init' if e == 0 else 'trained'}")
             if c == 0:
-                ax.set_ylabel(label(name), color=colour(name), fontsize=9)
+                ax.set_ylabel(label(name), color=colour(name))
             if r == len(names) - 1:
-                ax.set_xlabel("x")
-    fig.suptitle(f"Which of the 64 units are on (coloured) for which input x (seed {seed}; units sorted "
-                 "by the first input that turns them on)", y=1.0)
+                ax.set(xlabel="x", xticks=[-3, 0, 3])
+    fig.suptitle(f"Which of the 64 units (rows) are on, coloured, for which input x (seed {seed})", y=1.0)
     fig.tight_layout()
     return fig
 
 
-def preactivation_histograms(pre: dict[str, dict[str, list[np.ndarray]]], layers: tuple[int, ...]) -> plt.Figure:
-    """Histograms of the pre-activations h_l of chosen layers, at init and trained, per activation;
-    the shaded band is where |phi'(h)| < 1% of its max (a unit there passes almost no gradient).
+def preactivation_histograms(pre: dict[str, dict[str, list[np.ndarray]]], layers: tuple[int, ...],
+                             names: tuple[str, ...] = ("sigmoid", "tanh", "relu", "gelu")) -> plt.Figure:
+    """Histograms of the pre-activations h_l of chosen layers (shaded light to dark: input side to output
+    side), at init (top row) and trained (bottom row), one column per activation in `names`, the h range
+    shared down a column; the grey band is where |phi'(h)| < 1% of its max (almost no gradient passes).
 
     pre[name][when] is the list of h_l arrays (any shape) of every hidden layer; when: init, trained."""
     use_style()
     import torch
+    from matplotlib.colors import to_rgb
 
     from ..probes import SATURATION_THRESHOLD, relative_slope
-    names = list(pre)
-    fig, axes = plt.subplots(len(names), 2, figsize=(9, 1.9 * len(names)), squeeze=False)
-    styles = ["-", "--", ":", "-."]
-    for r, name in enumerate(names):
+    names = [n for n in names if n in pre]
+    fig, axes = plt.subplots(2, len(names), figsize=(COLUMN, 3.6), squeeze=False, sharex="col")
+    for c, name in enumerate(names):
         act = activations.get(name)
-        for c, when in enumerate(("init", "trained")):
+        lim = np.percentile(np.abs(np.concatenate([pre[name][w][l - 1].ravel() for w in ("init", "trained")
+                                                   for l in layers])), 99.5) * 1.1
+        grid = torch.linspace(-lim, lim, 2001, dtype=torch.float64)
+        flat = (relative_slope(act, grid) < SATURATION_THRESHOLD).numpy()
+        for r, when in enumerate(("init", "trained")):
             ax = axes[r, c]
-            values = [pre[name][when][l - 1].ravel() for l in layers]
-            lim = np.percentile(np.abs(np.concatenate(values)), 99.5) * 1.1
-            grid = torch.linspace(-lim, lim, 2001, dtype=torch.float64)
-            flat = (relative_slope(act, grid) < SATURATION_THRESHOLD).numpy()
             ax.fill_between(grid.numpy(), 0, 1, where=flat, color="0.85", transform=ax.get_xaxis_transform(),
                             lw=0, label="|phi'| < 1% of max")
-            for v, l, ls in zip(values, layers, styles):
-                ax.hist(np.clip(v, -lim, lim), bins=80, range=(-lim, lim), density=True, histtype="step",
-                        color=act.colour, ls=ls, lw=1.4, label=f"layer {l}")
-            ax.set_yticks([])
-            ax.set_xlim(-lim, lim)
+            for k, l in enumerate(layers):
+                shade = 0.4 + 0.6 * k / max(1, len(layers) - 1)               # light: input side; dark: output side
+                rgb = tuple(1 - shade * (1 - v) for v in to_rgb(act.colour))
+                ax.hist(np.clip(pre[name][when][l - 1].ravel(), -lim, lim), bins=60, range=(-lim, lim), density=True,
+                        histtype="step", color=rgb, lw=1.6, label=f"layer {l}")
+            ax.set(yticks=[], xlim=(-lim, lim))
             if r == 0:
-                ax.set_title(f"pre-activations h, {when}")
+                ax.set_title(label(name), color=colour(name))
             if c == 0:
-                ax.set_ylabel(label(name), color=colour(name))
-        axes[r, 1].legend(frameon=False, fontsize=7, loc="upper right")
-    axes[-1, 0].set_xlabel("h")
-    axes[-1, 1].set_xlabel("h")
+                ax.set_ylabel(when)
+        axes[1, c].set_xlabel("h")
     fig.tight_layout()
+    handles = [plt.Line2D([], [], color=str(0.75 - 0.6 * k / max(1, len(layers) - 1)), lw=1.6, label=f"layer {l}")
+               for k, l in enumerate(layers)]
+    handles.append(plt.matplotlib.patches.Patch(color="0.85", label="|phi'| < 1% of max"))
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(handles), frameon=False)
     return fig

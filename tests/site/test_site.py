@@ -223,3 +223,76 @@ def test_static_explorers_respond_offline(browser, server, page_path):
                     assert after != before, f"moving {key} did not change the figure"
     ctx.close()
     assert not blocked and not errors, (blocked, errors)
+
+
+def png_dpi(path: Path) -> float:
+    """A PNG's resolution from its pHYs chunk (matplotlib writes the figure's dpi there), in dots per inch."""
+    data = path.read_bytes()
+    i = 8
+    while i < len(data):
+        size, kind = int.from_bytes(data[i:i + 4], "big"), data[i + 4:i + 8]
+        if kind == b"pHYs":
+            return int.from_bytes(data[i + 8:i + 12], "big") * 0.0254
+        i += 12 + size
+    raise AssertionError(f"{path.name}: no pHYs chunk, so no known dpi")
+
+
+FIGURE_PAGES = [p for p in PAGES if p.startswith("notebooks/") or p == "book/intro.html"]
+
+
+def test_figures_are_drawn_for_the_column(browser, server):
+    """At 1280 px every figure is shown so that a point of its font is at least 1.1 CSS px and its smallest text
+    (plotting.style.MIN_FONT) lands at 11 px or more: displayed width against drawn width (pixels / dpi)."""
+    from helpers.plotting.style import MIN_FONT
+    if not FIGURE_PAGES:
+        pytest.skip(f"no site at {SITE}: build it first (make site)")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    small, seen = [], 0
+    for page_path in FIGURE_PAGES:
+        page.goto(f"{server}/{page_path}", wait_until="load")
+        for src, natural, shown in page.evaluate(
+                "[...document.querySelectorAll(\"img[src*='_images/']\")].map(i => [i.getAttribute('src'),"
+                " i.naturalWidth, i.getBoundingClientRect().width])"):
+            seen += 1
+            inches = natural / png_dpi((SITE / page_path).parent / src)
+            px_per_pt = shown / (inches * 72)
+            if px_per_pt < 1.1 or MIN_FONT * px_per_pt < 11:
+                small.append(f"{page_path} {src}: {inches:.1f} in shown at {shown:.0f} px, "
+                             f"{px_per_pt:.2f} px per pt")
+    page.close()
+    assert seen >= 40, f"only {seen} figures found"
+    assert not small, "figures drawn too wide for the column:\n" + "\n".join(small)
+
+
+def test_no_table_is_wider_than_the_column(browser, server):
+    """At 1280 px no table needs more width than the text column has (a table a reader must scroll sideways)."""
+    if not FIGURE_PAGES:
+        pytest.skip(f"no site at {SITE}: build it first (make site)")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    wide = []
+    for page_path in FIGURE_PAGES:
+        page.goto(f"{server}/{page_path}", wait_until="load")
+        column = page.evaluate("document.querySelector('article').getBoundingClientRect().width")
+        for width, head in page.evaluate("[...document.querySelectorAll('article table')].map(t => [t.scrollWidth,"
+                                         " (t.querySelector('th, td') || {}).textContent || ''])"):
+            if width > column + 1:
+                wide.append(f"{page_path}: table '{head.strip()[:40]}' {width} px in a {column:.0f}-px column")
+    page.close()
+    assert not wide, "\n".join(wide)
+
+
+def test_a_figure_enlarges_on_click_at_phone_width(browser, server):
+    """At 390 px a figure is shrunk to the phone's column; a click shows it larger, Escape closes it."""
+    if "notebooks/01_baseline.html" not in PAGES:
+        pytest.skip(f"no site at {SITE}: build it first (make site)")
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    page.goto(f"{server}/notebooks/01_baseline.html", wait_until="load")
+    img = page.query_selector("img.ab-zoomable")
+    shown = img.evaluate("i => i.getBoundingClientRect().width")
+    img.scroll_into_view_if_needed()
+    img.click()
+    big = page.eval_on_selector(".ab-zoom img", "i => i.getBoundingClientRect().width")
+    assert big >= 1.5 * shown, (shown, big)
+    page.keyboard.press("Escape")
+    assert page.query_selector(".ab-zoom") is None
+    page.close()
