@@ -10,7 +10,7 @@ MATHJAX_VERSION := 3.2.2
 MATHJAX := book/_vendor/mathjax/tex-svg-full.js
 TFJS_VERSION := 4.22.0
 TFJS := book/_vendor/tfjs/wasm-binaries.js
-GENERATED := book/_generated/activations.png
+GENERATED := book/_generated/activations.png   # and learned_functions.png (the landing page), one command
 # `make test` (minutes) checks the code and the committed book; `make verify` (about an hour on 2 cores)
 # recomputes every number of the book and proves the checked ones portable: both run on another CPU code path
 # (ATen without vector instructions, MKL limited to AVX) than the one that wrote the committed outputs.

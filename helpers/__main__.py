@@ -129,9 +129,13 @@ def cmd_report(args) -> None:
 
 def cmd_figures(args) -> None:
     from . import plotting
+    from .data import make_dataset
     out = Path(args.out)
     _writable(out)
     print(f"wrote {plotting.save(plotting.activation_gallery(), out / 'activations.png')}")
+    precompute.compute_missing(["seed_run"], log=lambda m: print(m, flush=True))   # the landing page's figure
+    fig = plotting.learned_functions(book.seed_run(), make_dataset())
+    print(f"wrote {plotting.save(fig, out / 'learned_functions.png')}")
 
 
 def cmd_precompute(args) -> None:
@@ -188,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--seed-only", action="store_true",
                    help="only the seed experiment's sections (no shared runs needed)")
     r.set_defaults(func=cmd_report)
-    f = sub.add_parser("figures", help="the book's generated page figures (activation gallery)")
+    f = sub.add_parser("figures", help="the book's generated page figures (activation gallery, what each network "
+                                       "learned)")
     f.add_argument("--out", type=_folder, default="book/_generated")
     f.set_defaults(func=cmd_figures)
     c = sub.add_parser("precompute", help="fill the cache with the book's shared runs, in parallel")

@@ -61,4 +61,11 @@ def test_md_table_escapes_pipes_inside_cells():
     lines = md_table(["activation", "max |phi'|"], [["relu", "1"], ["odd", "a|b"]])
     cells = [re.split(r"(?<!\\)\|", line)[1:-1] for line in lines]
     assert {len(c) for c in cells} == {2}          # every row has exactly the two columns
-    assert "max \\|phi'\\|" in lines[0] and "a\\|b" in lines[3]
+    assert r"max $\lvert\phi'\rvert$" in lines[0] and "a\\|b" in lines[3]   # the header typeset, the cell escaped
+
+
+def test_headers_are_typeset_as_the_prose_writes_them():
+    from helpers.tables import typeset
+    assert typeset("||dL/dh_1|| / ||dL/dh_20||") == r"$\lVert\partial L/\partial h_{1}\rVert$ / $\lVert\partial L/\partial h_{20}\rVert$"
+    assert typeset("chi_1 at sigma_w^2, q*, xi") == r"$\chi_1$ at $\sigma_w^2$, $q^*$, $\xi$"
+    assert typeset("activation") == "activation" and "|" not in typeset("mean |dL/dW_l|")

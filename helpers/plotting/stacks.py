@@ -179,3 +179,40 @@ def variant_modes(blk: Results, setting: str = "depth 10, lr 0.1") -> plt.Figure
     fig.tight_layout()
     mode_legend(fig, "number: median final test MSE in units of the noise variance (0.01)")
     return fig
+
+
+def predicted_vs_measured(at0: Results, depths=(20, 50), cases=("torch_default", "lecun", "kaiming", "edge",
+                                                                  "orthogonal")) -> plt.Figure:
+    """||dL/dh_1|| / ||dL/dh_L|| at initialisation, measured (geometric mean over seeds) against the mean field's
+    prediction, every activation (colour) and init (marker), one panel per depth; on the diagonal the theory is
+    exact, inside the band within 10x."""
+    use_style()
+    fig, axes = plt.subplots(1, len(depths), figsize=(COLUMN, 3.5), sharex=True, sharey=True, squeeze=False)
+    lo, hi = np.inf, -np.inf
+    for ax, depth in zip(axes[0], depths):
+        for name in at0.coords["activation"]:
+            for c in cases:
+                g = at0.sel("grad_h", case=c, activation=name, depth=depth)[:, :depth]       # [seed, layer]
+                measured = geo_mean(g[:, 0] / g[:, -1])
+                predicted = at0.sel("theory_h", case=c, activation=name, depth=depth)[0]
+                ax.plot(predicted, measured, marker=CASE_MARKER[c], color=colour(name), mec=INIT_COLOUR[c], mew=1.2,
+                        ms=7, ls="none", alpha=0.9)
+                lo, hi = min(lo, predicted, measured), max(hi, predicted, measured)
+        ax.set(xscale="log", yscale="log", title=f"depth {depth}", xlabel="mean-field prediction")
+    span = np.array([lo / 10, hi * 10])
+    for ax in axes[0]:
+        ax.plot(span, span, color="k", lw=0.8)
+        ax.fill_between(span, span / 10, span * 10, color="0.9", lw=0, zorder=0)
+        ax.set(xlim=span, ylim=span)
+        ticks = 10.0 ** np.arange(np.ceil(np.log10(span[0]) / 10) * 10, np.log10(span[1]) + 1, 10)
+        ax.set(xticks=ticks, yticks=ticks)
+    axes[0, 0].set_ylabel("measured (5 seeds)")
+    acts = [plt.Line2D([], [], color=colour(n), marker="o", ls="none", label=label(n))
+            for n in at0.coords["activation"]]
+    inits = [plt.Line2D([], [], color="0.85", mec=INIT_COLOUR[c], mew=1.2, marker=CASE_MARKER[c], ls="none",
+                        label=CASE_LABEL[c]) for c in cases]
+    suptitle(fig, "Layer 1 / last layer of the backpropagated signal at initialisation: measured against predicted "
+             "(grey band: within 10x)", y=1.0)
+    fig.tight_layout()
+    legend_below(fig, handles=acts + inits, ncol=4)
+    return fig
