@@ -66,6 +66,7 @@ def test_md_table_escapes_pipes_inside_cells():
 
 def test_headers_are_typeset_as_the_prose_writes_them():
     from helpers.tables import typeset
-    assert typeset("||dL/dh_1|| / ||dL/dh_20||") == r"$\lVert\partial L/\partial h_{1}\rVert$ / $\lVert\partial L/\partial h_{20}\rVert$"
+    assert typeset("||dL/dh_1|| / ||dL/dh_20||") == (r"$\lVert\partial L/\partial h_{1}\rVert$ / "
+                                                      r"$\lVert\partial L/\partial h_{20}\rVert$")
     assert typeset("chi_1 at sigma_w^2, q*, xi") == r"$\chi_1$ at $\sigma_w^2$, $q^*$, $\xi$"
     assert typeset("activation") == "activation" and "|" not in typeset("mean |dL/dW_l|")
