@@ -1,4 +1,4 @@
-"""Command line: `python -m helpers baseline --out activation_functions/`, `report`, `figures`,
+"""Command line: `python -m helpers baseline --out activation_functions/`, `report`, `figures`, `card`,
 `precompute` and `cache`. Bad input stops with one line naming the valid choices, and exit code 2."""
 from __future__ import annotations
 
@@ -138,6 +138,18 @@ def cmd_figures(args) -> None:
     print(f"wrote {plotting.save(fig, out / 'learned_functions.png')}")
 
 
+def cmd_card(args) -> None:
+    from . import byo, card
+    if args.formula in activations.ACTIVATIONS or args.formula.lower() in activations._ALIASES:
+        name, formula = activations.get(args.formula).name, None           # a built-in: its card from its runs
+    else:
+        name, formula = (args.name or "custom").strip().lower(), args.formula
+        byo.register(name, byo.formula(formula), tex=formula)             # one line for a formula that fails
+    out = Path(args.out or f"cards/{name}")
+    _writable(out.parent)
+    print(f"wrote {card.write(name, out, formula, log=lambda m: print(m, flush=True))}")
+
+
 def cmd_precompute(args) -> None:
     from .precompute import precompute
     names = args.only.split(",") if args.only else None
@@ -196,6 +208,12 @@ def main(argv: list[str] | None = None) -> int:
                                        "learned)")
     f.add_argument("--out", type=_folder, default="book/_generated")
     f.set_defaults(func=cmd_figures)
+    d = sub.add_parser("card", help="the report card of an activation: a formula in x (or a built-in's name) "
+                                    "next to the book's eight")
+    d.add_argument("formula", help="phi in terms of x, e.g. 'x * tanh(softplus(x))', or a built-in name such as relu")
+    d.add_argument("--name", help="what to call it (a word; default: custom)")
+    d.add_argument("--out", type=_folder, help="the card's folder (default: cards/NAME)")
+    d.set_defaults(func=cmd_card)
     c = sub.add_parser("precompute", help="fill the cache with the book's shared runs, in parallel")
     c.add_argument("--jobs", type=_threads, default=2, help="processes, one thread each (default: %(default)s)")
     c.add_argument("--only", help=f"comma-separated subset of: {', '.join(book.RUNS)}")

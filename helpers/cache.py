@@ -31,7 +31,8 @@ ENV = "HELPERS_CACHE_DIR"
 PACKAGE = Path(__file__).resolve().parent
 # Modules that only some runs use: hashed into the key of the runs that name them (cached(modules=...)),
 # so a change to the theory recomputes the measurements at initialisation, not every training run.
-OPTIONAL = {"theory.py", "criticality.py", "at_init.py", "finite_width.py", "blocks.py", "explorer_stats.py"}
+OPTIONAL = {"theory.py", "criticality.py", "at_init.py", "finite_width.py", "blocks.py", "explorer_stats.py",
+            "byo.py"}
 # Modules that never feed a cached computation (they read, analyse or present results), and book(_deep).py, whose
 # run definitions put every parameter that changes a run into that run's key: editing them recomputes
 # nothing (or only the runs whose keys changed). tests/test_cache.py checks that no computing module
@@ -39,7 +40,7 @@ OPTIONAL = {"theory.py", "criticality.py", "at_init.py", "finite_width.py", "blo
 NOT_COMPUTING = {"plotting", "findings", "widgets.py", "static_explorers.py", "report.py",
                  "summary.py", "tables.py", "__main__.py", "cache.py", "precompute.py", "failure.py", "stats.py",
                  "analysis.py", "dead_units.py", "rebuild.py", "book.py", "book_deep.py", "agreement.py", "backprop.py",
-                 "browser_trainer.py", "shared_run.py"}
+                 "browser_trainer.py", "shared_run.py", "card.py"}
 
 
 def folder() -> Path:

@@ -1,5 +1,6 @@
 """Every figure of the book, one module per chapter, one style (style.py) for all of them."""
 from . import (
+                       card,  # noqa: F401  (the report card: plotting.card.*)
                        digits,  # noqa: F401  (chapter 8: plotting.digits.*)
                        stacks,  # noqa: F401  (chapter 9: plotting.stacks.*)
                        summary,  # noqa: F401  (chapter 10: plotting.summary.report_card)
