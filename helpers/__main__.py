@@ -141,7 +141,10 @@ def cmd_figures(args) -> None:
 def cmd_card(args) -> None:
     from . import byo, card
     if args.formula in activations.ACTIVATIONS or args.formula.lower() in activations._ALIASES:
-        name, formula = activations.get(args.formula).name, None           # a built-in: its card from its runs
+        name, formula = activations.get(args.formula).name, None           # a built-in: its card from fresh runs
+    elif args.formula in byo.EXTRAS:                                      # chapter 11's: its cached runs
+        byo.register_extras()
+        name, formula = args.formula, f"preset:{args.formula}"
     else:
         name, formula = (args.name or "custom").strip().lower(), args.formula
         byo.register(name, byo.formula(formula), tex=formula)             # one line for a formula that fails

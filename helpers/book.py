@@ -230,6 +230,17 @@ RUNS: dict[str, Run] = {
     "stack_at_init": one("stack_at_init", dict(acts=STACK_ACTS, cases=STACK_CASES, seeds=SEEDS), _stack_at_init,
                          cost=10, modules=AT_INIT),
 }
+
+
+def _beyond(name: str) -> dict:
+    """Chapter 11: the report card's measurements of one of byo.EXTRAS (cached piece by piece under the preset)."""
+    from . import byo, card
+    byo.register_extras()
+    return card.measure(name, f"preset:{name}", log=lambda m: None)
+
+
+RUNS["beyond"] = Run({a: partial(_beyond, a) for a in ("mish", "softplus", "sine", "snake")},
+                     lambda parts: dict(zip(("mish", "softplus", "sine", "snake"), parts)), cost=54)
 seed_run_task = Run({"all": seed_run}, cost=seed_run_cost(Baseline()))
 
 
@@ -276,5 +287,6 @@ selu_series = _named("selu_series", "Chapter 9: SELU at PyTorch's default init, 
 width_trends = _named("width_trends", "Chapter 9: the mean field against widths 64 to 1024 (He at depth 50, residual, "
                                       "BatchNorm with a full-rank input).")
 stack_at_init = _named("stack_at_init", "Chapter 9: gradients, Jacobian spectra, layer moments at init, to depth 50.")
+beyond = _named("beyond", "Chapter 11: Mish, Softplus, sine and Snake, measured as the report card measures.")
 tent = _named("tent", "Chapter 5: ReLU shapes trained on the 16-piece tent map, 2000 epochs.")
 init_pieces = _named("init_pieces", "Chapter 5: exact linear pieces of freshly initialised ReLU networks.")

@@ -29,7 +29,7 @@ CONSTANTS = {"pi": math.pi, "e": math.e}
 _BINARY = {ast.Add: torch.add, ast.Sub: torch.sub, ast.Mult: torch.mul, ast.Div: torch.div, ast.Pow: torch.pow}
 PROBE = torch.linspace(-10, 10, 2001, dtype=torch.float64)      # where a formula must not be constant
 WIDE = torch.linspace(-100, 100, 20001, dtype=torch.float64)     # where phi^2 must be finite (the theory's integrals)
-PALETTE = ("#6C3483", "#117864", "#9C640C", "#1B4F72", "#78281F", "#4D5656")   # for activations readers bring
+PALETTE = ("#78281F", "#4D5656", "#6C3483", "#117864", "#9C640C", "#1B4F72")   # for activations readers bring
 
 
 def formula(text: str) -> Callable[[Tensor], Tensor]:
@@ -128,6 +128,27 @@ def register(name: str, fn: Callable[[Tensor], Tensor], derivative: Callable[[Te
         smoothness="as given", cost="as given")
     activations.ACTIVATIONS[key] = act
     return act
+
+
+# Four activations beyond the book's eight (chapter 11), with closed-form derivatives (register checks them):
+# Mish (Misra 2019), Softplus, the sine of SIREN (Sitzmann et al. 2020; its w0 is absorbed in the weights' scale)
+# and Snake with a = 1 (Ziyin et al. 2020).
+EXTRAS = {
+    "mish": ("Mish", "#6C3483", r"x \tanh(\operatorname{softplus} x)",
+             lambda x: x * torch.tanh(F.softplus(x)),
+             lambda x: torch.tanh(F.softplus(x)) + x * torch.sigmoid(x) * (1 - torch.tanh(F.softplus(x)) ** 2)),
+    "softplus": ("Softplus", "#117864", r"\log(1 + e^x)", F.softplus, torch.sigmoid),
+    "sine": ("Sine", "#9C640C", r"\sin x", torch.sin, torch.cos),
+    "snake": ("Snake", "#1B4F72", r"x + \sin^2 x", lambda x: x + torch.sin(x) ** 2, lambda x: 1 + torch.sin(2 * x)),
+}
+
+
+def register_extras() -> list[str]:
+    """Put the four EXTRAS in the registry (again: no-op), and return their names."""
+    for name, (label, colour, tex, fn, d) in EXTRAS.items():
+        if name not in activations.ACTIVATIONS:
+            register(name, fn, d, label=label, colour=colour, tex=tex)
+    return list(EXTRAS)
 
 
 def unregister(name: str) -> None:

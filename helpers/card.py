@@ -36,6 +36,7 @@ def _runs(name: str) -> dict[str, tuple[float, callable]]:
         "learning rates": (len(LR_SLICE) * SEEDS, lambda: grid([name], seeds, data, TrainConfig(**SWEEP),
                                                                lrs=list(LR_SLICE))),
         "depth 20": (2 * SEEDS, lambda: grid([name], seeds, data, TrainConfig(**SWEEP), depth=20)),
+        "depth 10, He": (SEEDS, lambda: grid([name], seeds, data, TrainConfig(**SWEEP), init="kaiming")),
         "depth 20, critical": (2 * SEEDS, lambda: grid([name], seeds, data, TrainConfig(**SWEEP), depth=20,
                                                        init=edge_init,
                                                        weight_scale={name: at_init.case_scales("edge", [name])[0]})),
@@ -60,13 +61,13 @@ def measure(name: str, formula: str | None = None, log=print) -> dict[str, Resul
     return out
 
 
-def _book() -> dict[str, Results]:
+def book_runs() -> dict[str, Results]:
     """The same measurements of the book's eight, from its cached runs (computed first if missing)."""
     from .precompute import compute_missing
     compute_missing(["init_sweep", "init_states", "lr_sweep", "depth_by_activation", "stack_inits", "digits"])
     stack = book.stack_inits()
     return {"at init": book.init_sweep(), "units at init": book.init_states(), "seed task": book.seed_run(),
-            "learning rates": book.lr_sweep(), "depth 20": book.depth_by_activation(),
+            "learning rates": book.lr_sweep(), "depth 20": book.depth_by_activation(), "depth 10, He": stack,
             "depth 20, critical": stack, "digits": book.digits_run()}
 
 
@@ -76,7 +77,7 @@ def _ratio(res: Results, name: str, case: str, depth: int) -> str:
     return f"{stats.geo_spread(g[:, 0] / g[:, -1])} [{stats.sig2(pred)}]"
 
 
-def _criticality(name: str) -> tuple[str, str]:
+def criticality(name: str) -> tuple[str, str]:
     w = [theory.weight_variance(i, 64, 64) for i in ("torch_default", "kaiming")]
     chi = " / ".join(f"{theory.chi_1(name, 64 * vw, vb)[1]:.2f}" for vw, vb in w)
     try:
@@ -86,7 +87,7 @@ def _criticality(name: str) -> tuple[str, str]:
         return chi, f"none ({exc})"
 
 
-def _trained(res: Results, name: str, data, where: dict | None = None) -> list[str]:
+def seed_task_summary(res: Results, name: str, data, where: dict | None = None) -> list[str]:
     """Final train MSE, test MSE on [-pi, pi] and MSE on [-2 pi, 2 pi] of the seed task (mean ± sd over seeds)."""
     where = where or {}
     pred = res.sel("pred", activation=name, **where)[..., -1, :]                       # [seed, x]
@@ -97,13 +98,13 @@ def _trained(res: Results, name: str, data, where: dict | None = None) -> list[s
              wide)]
 
 
-def rows(name: str, new: dict[str, Results], ref: dict[str, Results]) -> dict[str, Table]:
-    """The card's three tables: the new activation first, then the book's eight."""
+def rows(new: dict[str, dict[str, Results]], ref: dict[str, Results]) -> dict[str, Table]:
+    """The card's three tables: the new activations first (name -> their measurements), then the book's eight."""
     from .activations import get
     data = make_dataset()
     at0, trained, deep = [], [], []
-    for i, (act, r) in enumerate([(name, new)] + [(a, ref) for a in book.ACTS]):
-        chi, crit = _criticality(act)
+    for act, r in list(new.items()) + [(a, ref) for a in book.ACTS]:
+        chi, crit = criticality(act)
         st = r["units at init"].sel("unit_states", init="torch_default", activation=act)      # [seed, layer, state]
         states = r["units at init"].coords["unit_state"]
         off, dead = (st[..., states.index(s)].mean() for s in ("off", "dead"))
@@ -113,19 +114,23 @@ def rows(name: str, new: dict[str, Results], ref: dict[str, Results]) -> dict[st
         lr = r["learning rates"]
         idx = [lr.index("lr", x) for x in LR_SLICE]
         maj, cnt = failure.majority(failure.modes_of(lr)[lr.index("activation", act)][idx])
-        trained.append([act] + _trained(r["seed task"], act, data) +
+        trained.append([act] + seed_task_summary(r["seed task"], act, data) +
                        [f"{failure.SHORT[failure.MODES[m]]} {c}/{SEEDS}" for m, c in zip(maj, cnt)])
         d20 = r["depth 20"]
         default = (d20.sel("final_test_mse", activation=act, depth=20, lr=1e-3) if "depth" in d20.dims["loss"]
                    else d20.sel("final_test_mse", activation=act))
+        he = r["depth 10, He"]
+        he10 = (he.sel("final_test_mse", case="kaiming", depth=10, activation=act) if "case" in he.coords
+                else he.sel("final_test_mse", activation=act))
         crit_res = r["depth 20, critical"]
         critical = (crit_res.sel("final_test_mse", case="edge", depth=20, activation=act) if "case" in crit_res.coords
                     else crit_res.sel("final_test_mse", activation=act))
         dg = r["digits"]
         acc = (dg.sel("final_test_accuracy", init="torch_default", depth=10, activation=act) if "init" in dg.coords
                else dg.sel("final_test_accuracy", activation=act))
-        deep.append([act, stats.at_spread(default), stats.at_spread(critical), stats.at_spread(100 * acc)])
-        if i == 0:                         # the first row is this card's own runs (for a built-in, a fresh copy)
+        deep.append([act, stats.at_spread(he10), stats.at_spread(default), stats.at_spread(critical),
+                     stats.at_spread(100 * acc)])
+        if r is not ref and act in book.ACTS:     # a built-in's card: its fresh runs above the book's
             for table in (at0, trained, deep):
                 table[-1][0] = f"{get(act).label} (this card)"
     return {
@@ -137,15 +142,15 @@ def rows(name: str, new: dict[str, Results], ref: dict[str, Results]) -> dict[st
         "trained": Table(["activation", "train MSE", "test MSE", "MSE on [-2 pi, 2 pi]"] +
                          [f"Adam {x:g}" for x in LR_SLICE], trained,
                          "The seed task (10 x 64, Adam 1e-3, 500 epochs, 5 seeds) and how it ends at larger steps"),
-        "deep": Table(["activation", "depth 20 test MSE, default init", "depth 20, critical init",
-                       "digits accuracy (%), depth 10"], deep, "Depth and real data (5 seeds)")}
+        "deep": Table(["activation", "depth 10 test MSE, He init", "depth 20, default init", "depth 20, critical init",
+                       "digits accuracy (%), depth 10"], deep, "Other inits, depth and real data (5 seeds)")}
 
 
 def write(name: str, out: Path, formula: str | None = None, log=print) -> Path:
     """Measure, compare and write the card into `out`: all of it or, on any failure, nothing."""
     from . import activations, plotting
-    new, ref = measure(name, formula, log), _book()
-    tables = rows(name, new, ref)
+    new, ref = measure(name, formula, log), book_runs()
+    tables = rows({name: new}, ref)
     act = activations.get(name)
     tmp = Path(tempfile.mkdtemp(prefix=".card-", dir=out.parent))
     try:

@@ -29,7 +29,7 @@ def activation_gallery(names: tuple[str, ...] = tuple(activations.ACTIVATIONS)) 
     """phi(x) (solid) and phi'(x) (dashed) of every registered activation, one panel each."""
     use_style()
     x = torch.linspace(-4, 4, 801, dtype=torch.float64)
-    fig, axes = panels(len(names), 3, 0.62, sharex=True, sharey=True)
+    fig, axes = panels(len(names), None, 0.7, sharex=True, sharey=True)
     for ax, name in zip(axes, names):
         act = activations.get(name)
         ax.plot(x, act.fn(x), color=act.colour, lw=2, label=r"$\phi(x)$")
@@ -39,9 +39,9 @@ def activation_gallery(names: tuple[str, ...] = tuple(activations.ACTIVATIONS)) 
         ax.set(ylim=(-1.5, 2.5), xticks=[-4, -2, 0, 2, 4])
         if at_bottom(ax):
             ax.set_xlabel("x")
-    axes[0].legend(loc="upper left", frameon=False)
     suptitle(fig, "The activations (solid) and their derivatives (dashed)", y=1.0)
     fig.tight_layout()
+    legend_below(fig, axes, ncol=2)
     return fig
 
 

@@ -8,7 +8,7 @@ import torch
 from .. import activations
 from ..data import make_dataset
 from ..store import Results
-from .style import COLUMN, band, colour, label, legend_below, panels, per_activation_axes, use_style
+from .style import COLUMN, at_bottom, band, legend_below, panels, per_activation_axes, use_style
 
 REFERENCES = ("relu", "tanh", "gelu")
 
@@ -32,19 +32,22 @@ def functions(name: str, refs=REFERENCES) -> plt.Figure:
 
 
 def extrapolation(name: str, new: Results, book: Results, refs=REFERENCES) -> plt.Figure:
-    """The seed task's fits on [-2 pi, 2 pi] (training interval shaded), mean over seeds with their range, for
-    the new activation and three of the book's."""
+    """The seed task's fits on [-2 pi, 2 pi] for the new activation and three of the book's."""
+    return fits([(name, new)] + [(r, book) for r in refs])
+
+
+def fits(entries: list[tuple[str, Results]]) -> plt.Figure:
+    """The seed task's fits on [-2 pi, 2 pi] (training interval shaded), mean over seeds with their range, one
+    panel per (activation, its seed-task results)."""
     use_style()
     data = make_dataset()
-    x = np.asarray(new.coords["x_wide"])
-    fig, axes = panels(1 + len(refs), 4, 0.9, sharey=True, sharex=True)
-    for ax, (n, res) in zip(axes, [(name, new)] + [(r, book) for r in refs]):
+    x = np.asarray(entries[0][1].coords["x_wide"])
+    fig, axes = panels(len(entries), None, 0.9, sharey=True, sharex=True)
+    for ax, (n, res) in zip(axes, entries):
         ax.axvspan(-np.pi, np.pi, color="0.93", lw=0)
         ax.plot(x, data.y_wide[:, 0].numpy(), color="k", ls=(0, (4, 2)), lw=1)
         band(ax, x, res.sel("pred", activation=n)[..., -1, :].T, n, lw=2, ls="-")
-        per_activation_axes(ax, n, ylim=(-3, 3), xticks=[-6, 0, 6], xlabel="x")
-    axes[0].title.set_text(label(name))
-    axes[0].title.set_color(colour(name))
+        per_activation_axes(ax, n, ylim=(-3, 3), xticks=[-6, 0, 6], xlabel="x" if at_bottom(ax) else "")
     fig.suptitle("Outside the training interval (shaded): dashed, the clean target", y=1.02)
     fig.tight_layout()
     return fig
