@@ -46,9 +46,72 @@
     selu: [(h) => tf.selu(h), (h, a) => tf.where(h.greater(0), tf.fill(h.shape, P.selu[1]), a.add(P.selu[0] * P.selu[1]))],
   };
 
+  // ---- a reader's formula (helpers.byo.formula's grammar), parsed into TensorFlow.js operations, never eval'd;
+  // its derivative by TensorFlow.js's autodiff, "on" as everywhere: |phi'| >= 25% of its largest value on [-10, 10]
+  const FUNCS = { sin: tf.sin, cos: tf.cos, tan: tf.tan, tanh: tf.tanh, sinh: tf.sinh, cosh: tf.cosh, atan: tf.atan,
+    exp: tf.exp, log: tf.log, sqrt: tf.sqrt, abs: tf.abs, erf: tf.erf, sigmoid: tf.sigmoid, softplus: tf.softplus,
+    relu: tf.relu, gelu: (h) => h.mul(cdf(h)), silu: (h) => h.mul(tf.sigmoid(h)) };
+  const CONSTS = { pi: Math.PI, e: Math.E };
+  function parseFormula(text) {
+    const fail = (why) => { throw new Error(`the formula "${text}" ${why}: write phi in terms of x, e.g. x * tanh(softplus(x)); ` +
+      `allowed: x, numbers, pi, e, + - * / ^ and ${Object.keys(FUNCS).join(", ")}`); };
+    const toks = [], re = /\s*(\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|[A-Za-z_]\w*|\*\*|[-+*/^()])\s*/y;
+    const src = String(text);
+    while (re.lastIndex < src.length) { const m = re.exec(src); if (!m) fail(`cannot be read at "${src.slice(re.lastIndex)}"`); toks.push(m[1]); }
+    if (!toks.length) fail("is empty");
+    let i = 0;
+    const peek = () => toks[i], next = () => toks[i++];
+    const binary = (a, b, op) => (h) => a(h)[op](b(h));
+    function expr() { let f = term(); while (peek() === "+" || peek() === "-") { const op = next() === "+" ? "add" : "sub"; f = binary(f, term(), op); } return f; }
+    function term() { let f = unary(); while (peek() === "*" || peek() === "/") { const op = next() === "*" ? "mul" : "div"; f = binary(f, unary(), op); } return f; }
+    function unary() { if (peek() === "-") { next(); const a = unary(); return (h) => a(h).neg(); } if (peek() === "+") { next(); return unary(); } return power(); }
+    function power() { const a = primary(); if (peek() === "^" || peek() === "**") { next(); const b = unary(); return (h) => tf.pow(a(h), b(h)); } return a; }
+    function primary() {
+      const t = next();
+      if (t === undefined) fail("ends too early");
+      if (/^[\d.]/.test(t)) { const v = +t; return (h) => tf.fill(h.shape, v); }
+      if (t === "x") return (h) => h;
+      if (Object.hasOwn(CONSTS, t)) return (h) => tf.fill(h.shape, CONSTS[t]);
+      if (t === "(") { const f = expr(); if (next() !== ")") fail("has an unclosed parenthesis"); return f; }
+      if (Object.hasOwn(FUNCS, t)) {
+        if (next() !== "(") fail(`needs parentheses after ${t}`);
+        const a = expr(); if (next() !== ")") fail("has an unclosed parenthesis");
+        return (h) => FUNCS[t](a(h));
+      }
+      fail(`uses "${t}", which is not allowed`);
+    }
+    const f = expr();
+    if (i < toks.length) fail(`has "${toks[i]}" where the formula should end`);
+    return f;
+  }
+  const formulas = new Map();   // text -> {act: [phi, phi'], on(h)}, checked once
+  function formulaAct(text) {
+    if (formulas.has(text)) return formulas.get(text);
+    const f = parseFormula(text), d = tf.grad(f);
+    let lo, hi, dmax, ok;
+    tf.tidy(() => {   // the values first: a constant has no gradient for autodiff to follow
+      const g = tf.linspace(-10, 10, 2001), v = f(g);
+      [lo, hi] = [v.min(), v.max()].map((t) => t.dataSync()[0]);
+      ok = v.isFinite().all().dataSync()[0];
+      if (ok && hi - lo > 1e-6) {
+        const dv = d(g);
+        dmax = dv.abs().max().dataSync()[0];
+        ok = dv.isFinite().all().dataSync()[0];
+      }
+    });
+    if (!ok) throw new Error(`the formula "${text}" is not finite on [-10, 10]; choose one that is`);
+    if (!(hi - lo > 1e-6) || !(dmax > 0)) throw new Error(`the formula "${text}" is constant on [-10, 10], so no gradient passes through it`);
+    const entry = { act: [(h) => f(h), (h) => d(h)], on: (h) => d(h).abs().greaterEqual(0.25 * dmax) };
+    formulas.set(text, entry);
+    return entry;
+  }
+
   function check(s) {
     const bad = [];
-    if (!Object.hasOwn(ACT, s.activation)) bad.push(`unknown activation "${s.activation}"; choose one of ${Object.keys(ACT).join(", ")}`);
+    if (s.activation === "formula") {
+      try { formulaAct(s.formula); } catch (e) { bad.push(e.message); }
+      if (s.init === "critical") bad.push("the critical initialisation is computed for the book's activations only; choose another init for a formula");
+    } else if (!Object.hasOwn(ACT, s.activation)) bad.push(`unknown activation "${s.activation}"; choose one of ${Object.keys(ACT).join(", ")}, or formula`);
     if (!Number.isInteger(s.depth) || s.depth < P.depths[0] || s.depth > P.depths[1]) bad.push(`depth must be a whole number from ${P.depths[0]} to ${P.depths[1]}, got ${s.depth}`);
     if (!P.widths.includes(s.width)) bad.push(`width must be one of ${P.widths.join(", ")}, got ${s.width}`);
     if (!P.inits.includes(s.init)) bad.push(`unknown init "${s.init}"; choose one of ${P.inits.join(", ")}`);
@@ -89,7 +152,10 @@
 
   class Net {   // parameters, Adam's moments and the step count; params: [[W_l [fan_in, fan_out], b_l [fan_out]], ...]
     constructor(s, params) {   // params: tensors, or arrays (the tests load torch's initial weights)
-      this.s = s; this.t = 0; this.phi = ACT[s.activation];
+      this.s = s; this.t = 0;
+      const formula = s.activation === "formula" ? formulaAct(s.formula) : null;
+      this.phi = formula ? formula.act : ACT[s.activation];
+      this.on = formula ? formula.on : (h) => onMask(h, s.activation);
       // in a tidy: the temporaries go, the variables keep their data
       this.p = tf.tidy(() => params.map((pair) => pair.map((a) => tf.variable(a instanceof tf.Tensor ? a : tf.tensor(a)))));
       const zeros = () => tf.tidy(() => this.p.map((pair) => pair.map((w) => tf.variable(tf.zerosLike(w)))));
@@ -136,7 +202,7 @@
         const res = { loss: loss.dataSync()[0] };
         if (probe) {
           res.gradH = tf.stack(norms).dataSync();
-          res.off = Float32Array.from(hs.map((h) => onMask(h, this.s.activation).any(0).logicalNot().cast("float32")
+          res.off = Float32Array.from(hs.map((h) => this.on(h).any(0).logicalNot().cast("float32")
             .mean().dataSync()[0]));
           res.pred = out.dataSync();   // the fit before this step, as the loss and the probes
         }
@@ -204,7 +270,8 @@
     root.querySelector(".ab-ghost").textContent = g ? `grey: the previous run (${describe(g.s)}, ` +
       `final train MSE ${fmt(g.loss[g.loss.length - 1])})` : "";
   }
-  const describe = (s) => `${P.activations[s.activation]}, depth ${s.depth}, width ${s.width}, ` +
+  const named = (s) => (s.activation === "formula" ? `phi = ${s.formula}` : P.activations[s.activation]);
+  const describe = (s) => `${named(s)}, depth ${s.depth}, width ${s.width}, ` +
     `${P.init_labels[s.init]} init, lr ${fmt(s.lr)}`;
 
   function verdict(mse) {   // where a final train MSE sits among the landmarks: helpers.findings.seed.fit_verdict
@@ -219,7 +286,7 @@
   // ---- running: one run at a time; any change of a setting stops it and resets ---------------------------
   let current = null;
   const settings = () => ({ activation: $("activation").value, depth: +$("depth").value, width: +$("width").value,
-    init: $("init").value, lr: 10 ** +$("lr").value, epochs: +$("epochs").value });
+    init: $("init").value, lr: 10 ** +$("lr").value, epochs: +$("epochs").value, formula: $("formula").value });
 
   function stop() {   // the run that was showing becomes the ghost
     if (current) {
@@ -244,6 +311,7 @@
 
   function setControls(s) {   // a run started from code shows its settings in the controls too
     for (const k of ["activation", "depth", "width", "init", "epochs"]) $(k).value = s[k];
+    if (s.formula !== undefined) $("formula").value = s.formula;
     $("lr").value = Math.log10(s.lr);
     show();
     $("lr-value").textContent = fmt(s.lr);   // the rate used, even where the slider's steps round it
@@ -253,6 +321,7 @@
   async function train(s = settings(), params = null, probeEvery = 5, paused = false) {   // paused: wait for step
     const mine = ++generation;
     stop();
+    if (s.activation === "formula") await ready;   // checking a formula evaluates it
     try { check(s); } catch (e) { say(e.message, true); throw e; }
     setControls(s);
     await ready;
@@ -307,6 +376,9 @@
     const s = settings();
     $("lr-value").textContent = fmt(s.lr); $("depth-value").textContent = s.depth; $("epochs-value").textContent = s.epochs;
   }
+  $("preset").addEventListener("input", () => {   // a preset fills the formula box and picks "formula"
+    if ($("preset").value) { $("formula").value = $("preset").value; $("activation").value = "formula"; }
+  });
   root.querySelectorAll("select, input").forEach((el) => el.dataset.key !== "speed" && el.addEventListener("input", () => {
     show();
     if (current && !current.done) say("stopped: a setting changed; press train (the stopped run stays in grey)");

@@ -32,6 +32,11 @@ ADAM_BETAS = (0.9, 0.999)   # torch.optim.Adam's defaults, which the book trains
 # what the page loads, relative to the site's _static folder (the Makefile vendors them there)
 SCRIPTS = ("tfjs/tf.min.js", "tfjs/tf-backend-wasm.min.js", "tfjs/wasm-binaries.js")
 JS = Path(__file__).with_name("browser_trainer.js")
+BUILT_IN = activations.STACK_ACTIVATIONS   # what the JavaScript implements; anything else comes as a formula
+# chapter 11's four, as formulas a reader can edit (helpers.byo.formula's grammar, which the page parses too)
+FORMULA_PRESETS = {"Mish": "x * tanh(softplus(x))", "Softplus": "softplus(x)", "Sine": "sin(x)",
+                   "Snake (a = 1)": "x + sin(x)^2"}
+FORMULA_COLOUR = "#6C3483"
 
 
 def payload() -> dict:
@@ -47,12 +52,12 @@ def payload() -> dict:
                                               10 ** math.ceil(math.log10(EXPLODED * marks["constant"]) + 1)],
             "adam": [*ADAM_BETAS, TrainConfig().adam_eps], "exploded": EXPLODED,
             "leaky_slope": activations.LEAKY_SLOPE, "selu": [activations.SELU_ALPHA, activations.SELU_SCALE],
-            "activations": {n: a.label for n, a in activations.ACTIVATIONS.items()},
-            "colours": {n: colour(n) for n in activations.ACTIVATIONS},
-            "on_interval": {n: [finite(v) for v in on_interval(n)] for n in activations.ACTIVATIONS},
+            "activations": {**{n: activations.get(n).label for n in BUILT_IN}, "formula": "your formula (below)"},
+            "colours": {**{n: colour(n) for n in BUILT_IN}, "formula": FORMULA_COLOUR},
+            "on_interval": {n: [finite(v) for v in on_interval(n)] for n in BUILT_IN},
             "inits": [*INITS, "critical"], "init_labels": {i: display_name(i) for i in (*INITS, "critical")},
             # chapter 9's critical init: He's Gaussian, every weight scaled to sigma_w^2 = the activation's edge
-            "critical_scale": {n: at_init.case_scales("edge", [n])[0] for n in activations.ACTIVATIONS},
+            "critical_scale": {n: at_init.case_scales("edge", [n])[0] for n in BUILT_IN},
             "depths": list(DEPTHS),
             "widths": list(WIDTHS), "lr_range": list(LR_RANGE),
             "epoch_range": list(EPOCH_RANGE)}
@@ -69,7 +74,11 @@ def html(static: str = "../_static") -> str:
     slider = lambda key, lo, hi, step, value: (  # noqa: E731
         f'<label>{key} <input type="range" data-key="{key}" min="{lo}" max="{hi}" step="{step}" value="{value}"> '
         f'<b data-key="{key}-value"></b></label>')
-    controls = [select("activation", p["activations"].items(), "relu"), slider("depth", *DEPTHS, 1, 10),
+    formula = ('<label>phi(x) = <input data-key="formula" type="text" size="22" spellcheck="false" '
+               f'value="{_html.escape(FORMULA_PRESETS["Mish"])}"></label>')
+    controls = [select("activation", p["activations"].items(), "relu"), formula,
+                select("preset", [("", "presets ...")] + [(v, k) for k, v in FORMULA_PRESETS.items()], ""),
+                slider("depth", *DEPTHS, 1, 10),
                 select("width", [(w, w) for w in WIDTHS], 64),
                 select("init", [(i, display_name(i)) for i in p["inits"]], "torch_default"),
                 slider("lr", *np.log10(LR_RANGE), 0.25, -3), slider("epochs", *EPOCH_RANGE, 10, 200),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import math
+from contextlib import contextmanager
 from typing import Callable
 
 import torch
@@ -149,6 +150,19 @@ def register_extras() -> list[str]:
         if name not in activations.ACTIVATIONS:
             register(name, fn, d, label=label, colour=colour, tex=tex)
     return list(EXTRAS)
+
+
+@contextmanager
+def extras_registered():
+    """The four EXTRAS in the registry for the duration (those this call added go again after): a computation that
+    needs them leaves the process's registry as it found it."""
+    added = [n for n in EXTRAS if n not in activations.ACTIVATIONS]
+    register_extras()
+    try:
+        yield list(EXTRAS)
+    finally:
+        for name in added:
+            unregister(name)
 
 
 def unregister(name: str) -> None:

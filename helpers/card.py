@@ -130,9 +130,10 @@ def rows(new: dict[str, dict[str, Results]], ref: dict[str, Results]) -> dict[st
                else dg.sel("final_test_accuracy", activation=act))
         deep.append([act, stats.at_spread(he10), stats.at_spread(default), stats.at_spread(critical),
                      stats.at_spread(100 * acc)])
-        if r is not ref and act in book.ACTS:     # a built-in's card: its fresh runs above the book's
-            for table in (at0, trained, deep):
-                table[-1][0] = f"{get(act).label} (this card)"
+        # the label now, while the activation is registered (a reader's may be gone when the table is shown);
+        # a built-in's card shows its fresh runs above the book's
+        for table in (at0, trained, deep):
+            table[-1][0] = get(act).label + (" (this card)" if r is not ref and act in book.ACTS else "")
     return {
         "at init": Table(["activation", "chi_1 default / He", "critical sigma_w^2",
                           "||dL/dh_1|| / ||dL/dh_10||, default", "depth 50, default", "depth 50, He", "units off",

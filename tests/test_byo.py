@@ -61,3 +61,10 @@ def test_the_card_command_refuses_a_bad_formula_in_one_line(capsys):
     assert main(["card", "x +", "--name", "bad_card_test", "--out", "/nonexistent/never"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "does not parse" in err
+
+
+def test_the_extras_leave_the_registry_as_they_found_it():
+    before = list(activations.ACTIVATIONS)
+    with byo.extras_registered() as names:
+        assert set(names) <= set(activations.ACTIVATIONS)
+    assert list(activations.ACTIVATIONS) == before

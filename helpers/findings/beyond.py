@@ -9,7 +9,11 @@ from ..data import make_dataset
 
 
 def findings() -> dict:
-    byo.register_extras()
+    with byo.extras_registered():
+        return _findings()
+
+
+def _findings() -> dict:
     new, ref = book.beyond(), card.book_runs()
     tables = card.rows(new, ref)
     f = {f"{k}_table": t for k, t in tables.items()}

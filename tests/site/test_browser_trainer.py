@@ -257,3 +257,46 @@ def test_the_previous_run_stays_as_a_ghost_through_a_settings_change(page):
                   "epochs: 10})")
     assert page.evaluate("abTrainer.ghost().s.activation") == "relu"
     assert "He init" in page.evaluate("abTrainer.P.init_labels.kaiming + ' init'")
+
+
+@pytest.mark.parametrize("formula", list(browser_trainer.FORMULA_PRESETS.values()))
+def test_a_formula_trains_as_torch_does(page, formula):
+    """A reader's formula, parsed in the page and differentiated by TensorFlow.js, against the same formula parsed
+    by helpers.byo and trained by PyTorch in float64 (forward, every gradient, ||dL/dh_l||, units off, Adam)."""
+    from helpers import byo
+    name = "page_formula_" + str(abs(hash(formula)))
+    byo.register(name, byo.formula(formula))
+    try:
+        depth, width, lr, steps = 4, 16, 1e-2, 5
+        params = [(w.tolist(), b.tolist()) for w, b in init_params(0, depth, width, dtype=torch.float64)]
+        got = page.evaluate("""([formula, depth, width, lr, steps, params]) => {
+            const [x, y] = abTrainer.data();
+            const net = new abTrainer.Net({activation: "formula", formula, depth, width}, params);
+            const out = Array.from(net.predict(x)), grads = abTrainer.gradients(net), losses = [];
+            let first;
+            for (let t = 0; t < steps; t++) { const r = net.step(x, y, lr, true); losses.push(r.loss); first ??= r; }
+            net.dispose();
+            return {out, grads, gradH: Array.from(first.gradH), off: Array.from(first.off), losses};
+        }""", [formula, depth, width, lr, steps, params])
+        out, grad_h, off, grads, losses = _torch_reference(name, depth, width, lr, steps)
+    finally:
+        byo.unregister(name)
+    assert np.allclose(got["out"], out, rtol=1e-4, atol=1e-6)
+    for (gw, gb), (tw, tb) in zip(got["grads"], grads):
+        scale = max(np.abs(tw).max(), np.abs(tb).max())
+        assert np.allclose(gw, tw, rtol=1e-3, atol=1e-5 * scale) and np.allclose(gb, tb, rtol=1e-3, atol=1e-5 * scale)
+    assert np.allclose(got["gradH"], grad_h, rtol=1e-3, atol=0)
+    assert np.abs(np.array(got["off"]) - off).max() <= 1 / width + 1e-9
+    assert np.allclose(got["losses"], losses, rtol=1e-4)
+
+
+@pytest.mark.parametrize("formula, why", [("x +", "ends too early"), ("import(x)", "not allowed"),
+                                          ("x ** (", "ends too early"), ("1", "constant"), ("log(x)", "not finite"),
+                                          ("alert(1)", "not allowed"), ("x; 1", "cannot be read")])
+def test_a_bad_formula_is_refused_and_the_page_keeps_working(page, formula, why):
+    msg = page.evaluate("""(formula) => { try { abTrainer.check({activation: "formula", formula, depth: 2, width: 8,
+        init: "torch_default", lr: 0.01, epochs: 10}); return null; } catch (e) { return e.message; } }""", formula)
+    assert msg and why in msg, msg
+    done = page.evaluate("""() => abTrainer.train({activation: "formula", formula: "sin(x)", depth: 2, width: 8,
+        init: "torch_default", lr: 0.01, epochs: 10}).then((run) => run.loss.length)""")
+    assert done == 10
