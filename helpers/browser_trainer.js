@@ -112,6 +112,7 @@
       try { formulaAct(s.formula); } catch (e) { bad.push(e.message); }
       if (s.init === "critical") bad.push("the critical initialisation is computed for the book's activations only; choose another init for a formula");
     } else if (!Object.hasOwn(ACT, s.activation)) bad.push(`unknown activation "${s.activation}"; choose one of ${Object.keys(ACT).join(", ")}, or formula`);
+    if (s.deep && !Object.hasOwn(ACT, s.deep)) bad.push(`unknown activation for the deep half "${s.deep}"; choose one of ${Object.keys(ACT).join(", ")}, or none`);
     if (!Number.isInteger(s.depth) || s.depth < P.depths[0] || s.depth > P.depths[1]) bad.push(`depth must be a whole number from ${P.depths[0]} to ${P.depths[1]}, got ${s.depth}`);
     if (!P.widths.includes(s.width)) bad.push(`width must be one of ${P.widths.join(", ")}, got ${s.width}`);
     if (!P.inits.includes(s.init)) bad.push(`unknown init "${s.init}"; choose one of ${P.inits.join(", ")}`);
@@ -154,8 +155,11 @@
     constructor(s, params) {   // params: tensors, or arrays (the tests load torch's initial weights)
       this.s = s; this.t = 0;
       const formula = s.activation === "formula" ? formulaAct(s.formula) : null;
-      this.phi = formula ? formula.act : ACT[s.activation];
-      this.on = formula ? formula.on : (h) => onMask(h, s.activation);
+      const first = formula ? formula.act : ACT[s.activation], firstOn = formula ? formula.on : (h) => onMask(h, s.activation);
+      // an activation per layer: the first half keeps the activation, layers past depth / 2 take s.deep if set
+      const deep = (l) => s.deep && l >= Math.ceil(s.depth / 2);
+      this.phis = [...Array(s.depth).keys()].map((l) => (deep(l) ? ACT[s.deep] : first));
+      this.ons = [...Array(s.depth).keys()].map((l) => (deep(l) ? (h) => onMask(h, s.deep) : firstOn));
       // in a tidy: the temporaries go, the variables keep their data
       this.p = tf.tidy(() => params.map((pair) => pair.map((a) => tf.variable(a instanceof tf.Tensor ? a : tf.tensor(a)))));
       const zeros = () => tf.tidy(() => this.p.map((pair) => pair.map((w) => tf.variable(tf.zerosLike(w)))));
@@ -163,8 +167,9 @@
     }
     dispose() { for (const g of [this.p, this.m, this.v]) g.flat().forEach((t) => t.dispose()); }
     forward(x) {  // (output, pre-activations h_1..h_L, activations a_0 = x, a_1..a_L, shared factors)
-      const hs = [], as = [x], cs = [], L = this.s.depth, [phi, , shared] = this.phi;
+      const hs = [], as = [x], cs = [], L = this.s.depth;
       for (let l = 0; l < L; l++) {
+        const [phi, , shared] = this.phis[l];
         hs.push(as[l].matMul(this.p[l][0]).add(this.p[l][1]));
         cs.push(shared ? shared(hs[l]) : null);
         as.push(phi(hs[l], cs[l]));
@@ -182,7 +187,7 @@
       for (let l = L; l >= 0; l--) {
         grads[l] = [as[l].transpose().matMul(delta), delta.sum(0)];
         if (l > 0) {
-          delta = delta.matMul(this.p[l][0].transpose()).mul(this.phi[1](hs[l - 1], as[l], cs[l - 1]));   // dL/dh_l
+          delta = delta.matMul(this.p[l][0].transpose()).mul(this.phis[l - 1][1](hs[l - 1], as[l], cs[l - 1]));   // dL/dh_l
           if (probe) norms[l - 1] = norm(delta);
         }
       }
@@ -202,7 +207,7 @@
         const res = { loss: loss.dataSync()[0] };
         if (probe) {
           res.gradH = tf.stack(norms).dataSync();
-          res.off = Float32Array.from(hs.map((h) => this.on(h).any(0).logicalNot().cast("float32")
+          res.off = Float32Array.from(hs.map((h, l) => this.ons[l](h).any(0).logicalNot().cast("float32")
             .mean().dataSync()[0]));
           res.pred = out.dataSync();   // the fit before this step, as the loss and the probes
         }
@@ -271,7 +276,7 @@
       `final train MSE ${fmt(g.loss[g.loss.length - 1])})` : "";
   }
   const named = (s) => (s.activation === "formula" ? `phi = ${s.formula}` : P.activations[s.activation]);
-  const describe = (s) => `${named(s)}, depth ${s.depth}, width ${s.width}, ` +
+  const describe = (s) => `${named(s)}${s.deep ? ` (layers past ${Math.ceil(s.depth / 2)}: ${P.activations[s.deep]})` : ""}, depth ${s.depth}, width ${s.width}, ` +
     `${P.init_labels[s.init]} init, lr ${fmt(s.lr)}`;
 
   function verdict(mse) {   // where a final train MSE sits among the landmarks: helpers.findings.seed.fit_verdict
@@ -286,7 +291,8 @@
   // ---- running: one run at a time; any change of a setting stops it and resets ---------------------------
   let current = null;
   const settings = () => ({ activation: $("activation").value, depth: +$("depth").value, width: +$("width").value,
-    init: $("init").value, lr: 10 ** +$("lr").value, epochs: +$("epochs").value, formula: $("formula").value });
+    init: $("init").value, lr: 10 ** +$("lr").value, epochs: +$("epochs").value, formula: $("formula").value,
+    deep: $("deep").value });
 
   function stop() {   // the run that was showing becomes the ghost
     if (current) {
@@ -312,6 +318,7 @@
   function setControls(s) {   // a run started from code shows its settings in the controls too
     for (const k of ["activation", "depth", "width", "init", "epochs"]) $(k).value = s[k];
     if (s.formula !== undefined) $("formula").value = s.formula;
+    $("deep").value = s.deep || "";
     $("lr").value = Math.log10(s.lr);
     show();
     $("lr-value").textContent = fmt(s.lr);   // the rate used, even where the slider's steps round it

@@ -78,6 +78,8 @@ def html(static: str = "../_static") -> str:
                f'value="{_html.escape(FORMULA_PRESETS["Mish"])}"></label>')
     controls = [select("activation", p["activations"].items(), "relu"), formula,
                 select("preset", [("", "presets ...")] + [(v, k) for k, v in FORMULA_PRESETS.items()], ""),
+                select("deep", [("", "deep half: same")] + [(n, f"deep half: {activations.get(n).label}")
+                                                           for n in BUILT_IN], ""),
                 slider("depth", *DEPTHS, 1, 10),
                 select("width", [(w, w) for w in WIDTHS], 64),
                 select("init", [(i, display_name(i)) for i in p["inits"]], "torch_default"),

@@ -300,3 +300,44 @@ def test_a_bad_formula_is_refused_and_the_page_keeps_working(page, formula, why)
     done = page.evaluate("""() => abTrainer.train({activation: "formula", formula: "sin(x)", depth: 2, width: 8,
         init: "torch_default", lr: 0.01, epochs: 10}).then((run) => run.loss.length)""")
     assert done == 10
+
+
+@pytest.mark.parametrize("first, deep", [("sigmoid", "relu"), ("relu", "tanh"), ("gelu", "identity")])
+def test_an_activation_per_half_trains_as_torch_does(page, first, deep):
+    """Layers past depth / 2 with their own activation, against the same mixed network in PyTorch float64: the
+    forward pass, ||dL/dh_l|| and the loss over Adam's first steps."""
+    depth, width, lr, steps = 4, 16, 1e-2, 5
+    names = [first if l < math.ceil(depth / 2) else deep for l in range(depth)]
+    init = init_params(0, depth, width, dtype=torch.float64)
+    got = page.evaluate("""([first, deep, depth, width, lr, steps, params]) => {
+        const [x, y] = abTrainer.data();
+        const net = new abTrainer.Net({activation: first, deep, depth, width}, params);
+        const out = Array.from(net.predict(x)), losses = [];
+        let firstStep;
+        for (let t = 0; t < steps; t++) { const r = net.step(x, y, lr, true); losses.push(r.loss); firstStep ??= r; }
+        net.dispose();
+        return {out, gradH: Array.from(firstStep.gradH), losses};
+    }""", [first, deep, depth, width, lr, steps, [(w.tolist(), b.tolist()) for w, b in init]])
+    data = make_dataset()
+    x, y = data.x.double(), data.y.double()
+    params = [(w.clone().requires_grad_(), b.clone().requires_grad_()) for w, b in init]
+    opt = torch.optim.Adam([t for pair in params for t in pair], lr=lr, betas=browser_trainer.ADAM_BETAS, eps=1e-8)
+    losses, out0, grad_h = [], None, None
+    for t in range(steps):
+        a, hs = x, []
+        for l, name in enumerate(names):
+            h = a @ params[l][0] + params[l][1]
+            h.retain_grad()
+            hs.append(h)
+            a = activations.get(name).fn(h)
+        out = a @ params[depth][0] + params[depth][1]
+        loss = ((out - y) ** 2).mean()
+        losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        if t == 0:
+            out0, grad_h = out.detach()[:, 0].numpy(), np.array([h.grad.norm().item() for h in hs])
+        opt.step()
+    assert np.allclose(got["out"], out0, rtol=1e-4, atol=1e-6)
+    assert np.allclose(got["gradH"], grad_h, rtol=1e-3, atol=0), (got["gradH"], grad_h)
+    assert np.allclose(got["losses"], losses, rtol=1e-4)
