@@ -112,6 +112,7 @@
       try { formulaAct(s.formula); } catch (e) { bad.push(e.message); }
       if (s.init === "critical") bad.push("the critical initialisation is computed for the book's activations only; choose another init for a formula");
     } else if (!Object.hasOwn(ACT, s.activation)) bad.push(`unknown activation "${s.activation}"; choose one of ${Object.keys(ACT).join(", ")}, or formula`);
+    if (s.layer && !P.layers.includes(s.layer)) bad.push(`unknown layer type "${s.layer}"; choose one of ${P.layers.join(", ")}`);
     if (s.deep && !Object.hasOwn(ACT, s.deep)) bad.push(`unknown activation for the deep half "${s.deep}"; choose one of ${Object.keys(ACT).join(", ")}, or none`);
     if (!Number.isInteger(s.depth) || s.depth < P.depths[0] || s.depth > P.depths[1]) bad.push(`depth must be a whole number from ${P.depths[0]} to ${P.depths[1]}, got ${s.depth}`);
     if (!P.widths.includes(s.width)) bad.push(`width must be one of ${P.widths.join(", ")}, got ${s.width}`);
@@ -160,8 +161,13 @@
       const deep = (l) => s.deep && l >= Math.ceil(s.depth / 2);
       this.phis = [...Array(s.depth).keys()].map((l) => (deep(l) ? ACT[s.deep] : first));
       this.ons = [...Array(s.depth).keys()].map((l) => (deep(l) ? (h) => onMask(h, s.deep) : firstOn));
+      // chapter 9's layer types (helpers.blocks): a norm's gain (1) and shift (0) per unit of each hidden layer
+      this.layer = s.layer && s.layer !== "plain" ? s.layer : null;
+      this.norm = !this.layer ? null : this.layer.includes("layernorm") ? "layer" : this.layer === "batchnorm" ? "batch" : null;
       // in a tidy: the temporaries go, the variables keep their data
       this.p = tf.tidy(() => params.map((pair) => pair.map((a) => tf.variable(a instanceof tf.Tensor ? a : tf.tensor(a)))));
+      if (this.norm) this.p.push(...tf.tidy(() => this.p.slice(0, s.depth).map(([w]) =>
+        [tf.variable(tf.ones([w.shape[1]])), tf.variable(tf.zeros([w.shape[1]]))])));   // p[L + 1 + l]: layer l's norm
       const zeros = () => tf.tidy(() => this.p.map((pair) => pair.map((w) => tf.variable(tf.zerosLike(w)))));
       this.m = zeros(); this.v = zeros();
     }
@@ -193,9 +199,41 @@
       }
       return { loss, grads, norms, out, hs };
     }
+    // helpers.blocks.BlockStack.forward with explicit parameters ps (this.p's layout) and probes zs added to each
+    // u_l (the argument of phi), so that autodiff's gradient with respect to zs is dL/du_l
+    layered(x, ps, zs) {
+      const L = this.s.depth, residual = this.layer.startsWith("residual"), us = [];
+      const normalise = (h, l) => {
+        const { mean, variance } = tf.moments(h, this.norm === "layer" ? 1 : 0, true);
+        return h.sub(mean).div(variance.add(1e-5).sqrt()).mul(ps[L + 1 + l][0]).add(ps[L + 1 + l][1]);
+      };
+      let a = x;
+      for (let l = 0; l < L; l++) {
+        const skip = residual && l > 0;
+        let u = (skip && this.norm ? normalise(a, l) : a).matMul(ps[l][0]).add(ps[l][1]);
+        if (this.norm && !residual) u = normalise(u, l);
+        if (zs) u = u.add(zs[l]);
+        us.push(u);
+        const act = this.phis[l][0](u, this.phis[l][2] ? this.phis[l][2](u) : null);
+        a = skip ? a.add(act) : act;
+      }
+      return [a.matMul(ps[L][0]).add(ps[L][1]), us];
+    }
+    backwardLayered(x, y, probe) {
+      const flat = this.p.flat(), n = flat.length, L = this.s.depth;
+      const zs = [...Array(L).keys()].map(() => tf.zeros([x.shape[0], this.p[0][0].shape[1]]));
+      const rebuild = (args) => this.p.map((pair, i) => pair.map((_, j) => args[2 * i + j]));
+      // + 0 x every argument: a parameter the loss does not use (pre-norm's layer-1 norm) gets a zero gradient, as
+      // in PyTorch, where Adam then leaves it alone, instead of autodiff's refusal
+      const lossOf = (...args) => { const [out] = this.layered(x, rebuild(args), args.slice(n));
+        return out.sub(y).square().mean().add(tf.addN(args.map((t) => t.sum())).mul(0)); };
+      const { value, grads } = tf.valueAndGrads(lossOf)([...flat, ...zs]);
+      const [out, hs] = this.layered(x, this.p, null);
+      return { loss: value, grads: rebuild(grads), norms: probe ? grads.slice(n).map(norm) : [], out, hs };
+    }
     step(x, y, lr, probe) {
       return tf.tidy(() => {
-        const { loss, grads, norms, out, hs } = this.backward(x, y, probe);
+        const { loss, grads, norms, out, hs } = this.layer ? this.backwardLayered(x, y, probe) : this.backward(x, y, probe);
         this.t += 1;
         const [b1, b2, eps] = P.adam, c1 = 1 - b1 ** this.t, c2 = Math.sqrt(1 - b2 ** this.t);
         grads.forEach((pair, l) => pair.forEach((g, i) => {
@@ -214,7 +252,7 @@
         return res;
       });
     }
-    predict(x) { return tf.tidy(() => this.forward(x)[0].dataSync()); }
+    predict(x) { return tf.tidy(() => (this.layer ? this.layered(x, this.p, null) : this.forward(x))[0].dataSync()); }
   }
 
   // ---- drawing: four canvases ---------------------------------------------------------------------------
@@ -276,7 +314,7 @@
       `final train MSE ${fmt(g.loss[g.loss.length - 1])})` : "";
   }
   const named = (s) => (s.activation === "formula" ? `phi = ${s.formula}` : P.activations[s.activation]);
-  const describe = (s) => `${named(s)}${s.deep ? ` (layers past ${Math.ceil(s.depth / 2)}: ${P.activations[s.deep]})` : ""}, depth ${s.depth}, width ${s.width}, ` +
+  const describe = (s) => `${s.layer && s.layer !== "plain" ? P.layer_labels[s.layer] + ", " : ""}${named(s)}${s.deep ? ` (layers past ${Math.ceil(s.depth / 2)}: ${P.activations[s.deep]})` : ""}, depth ${s.depth}, width ${s.width}, ` +
     `${P.init_labels[s.init]} init, lr ${fmt(s.lr)}`;
 
   function verdict(mse) {   // where a final train MSE sits among the landmarks: helpers.findings.seed.fit_verdict
@@ -292,7 +330,7 @@
   let current = null;
   const settings = () => ({ activation: $("activation").value, depth: +$("depth").value, width: +$("width").value,
     init: $("init").value, lr: 10 ** +$("lr").value, epochs: +$("epochs").value, formula: $("formula").value,
-    deep: $("deep").value });
+    deep: $("deep").value, layer: $("layer").value });
 
   function stop() {   // the run that was showing becomes the ghost
     if (current) {
@@ -319,6 +357,7 @@
     for (const k of ["activation", "depth", "width", "init", "epochs"]) $(k).value = s[k];
     if (s.formula !== undefined) $("formula").value = s.formula;
     $("deep").value = s.deep || "";
+    $("layer").value = s.layer || "plain";
     $("lr").value = Math.log10(s.lr);
     show();
     $("lr-value").textContent = fmt(s.lr);   // the rate used, even where the slider's steps round it

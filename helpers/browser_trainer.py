@@ -17,12 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from . import activations, at_init
+from .blocks import VARIANTS
 from .config import TrainConfig
 from .data import landmarks, make_dataset, on_training_interval
 from .explorer_stats import on_interval
 from .failure import EXPLODED
 from .models import INITS
-from .plotting.style import colour, display_name
+from .plotting.style import VARIANT_LABEL, colour, display_name
 from .static_explorers import page_script
 
 # The settings' ranges, shared by the live explorer and the in-page trainer.
@@ -58,6 +59,7 @@ def payload() -> dict:
             "inits": [*INITS, "critical"], "init_labels": {i: display_name(i) for i in (*INITS, "critical")},
             # chapter 9's critical init: He's Gaussian, every weight scaled to sigma_w^2 = the activation's edge
             "critical_scale": {n: at_init.case_scales("edge", [n])[0] for n in BUILT_IN},
+            "layers": list(VARIANTS), "layer_labels": {v: VARIANT_LABEL[v] for v in VARIANTS},
             "depths": list(DEPTHS),
             "widths": list(WIDTHS), "lr_range": list(LR_RANGE),
             "epoch_range": list(EPOCH_RANGE)}
@@ -78,6 +80,7 @@ def html(static: str = "../_static") -> str:
                f'value="{_html.escape(FORMULA_PRESETS["Mish"])}"></label>')
     controls = [select("activation", p["activations"].items(), "relu"), formula,
                 select("preset", [("", "presets ...")] + [(v, k) for k, v in FORMULA_PRESETS.items()], ""),
+                select("layer", [(v, VARIANT_LABEL[v]) for v in VARIANTS], "plain"),
                 select("deep", [("", "deep half: same")] + [(n, f"deep half: {activations.get(n).label}")
                                                            for n in BUILT_IN], ""),
                 slider("depth", *DEPTHS, 1, 10),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .. import book, failure, stats
 from ..tables import Table
 
@@ -87,8 +89,9 @@ def findings() -> dict:
     for a, name in enumerate(gd.coords["activation"]):
         good = [lr for i, lr in enumerate(gd.coords["lr"]) if maj[a, i] == ok]
         f[f"gd_max_ok_{name}"] = max(good) if good else "none"
-        if good:   # what "converged" meant for gradient descent: the MSE at its best rate
-            f[f"gd_best_mse_{name}"] = stats.rounded(gd.sel("final_train_mse", activation=name, lr=max(good)))
+        if good:   # what "converged" meant for gradient descent: the MSE at its best rate (lowest median)
+            best = min(good, key=lambda lr: np.nanmedian(gd.sel("final_train_mse", activation=name, lr=lr)))
+            f[f"gd_best_mse_{name}"] = stats.rounded(gd.sel("final_train_mse", activation=name, lr=best))
     f["gd_bound_table"] = Table(["activation", "2 / sharpness", "first failing lr", "first grid lr above the bound"],
                                 rows, "Gradient descent: the curvature bound against the first failure")
     f["depth_sharpness_table"] = Table(

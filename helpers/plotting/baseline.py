@@ -29,7 +29,7 @@ def activation_gallery(names: tuple[str, ...] = tuple(activations.ACTIVATIONS)) 
     """phi(x) (solid) and phi'(x) (dashed) of every registered activation, one panel each."""
     use_style()
     x = torch.linspace(-4, 4, 801, dtype=torch.float64)
-    fig, axes = panels(len(names), None, 0.7, sharex=True, sharey=True)
+    fig, axes = panels(len(names), None, 0.7 if len(names) > 4 else 0.9, sharex=True, sharey=True)
     for ax, name in zip(axes, names):
         act = activations.get(name)
         ax.plot(x, act.fn(x), color=act.colour, lw=2, label=r"$\phi(x)$")

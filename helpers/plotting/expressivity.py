@@ -49,6 +49,7 @@ def pieces_vs_neurons(init: Results, seed_counts: dict[str, dict], budget: list[
     n = np.logspace(0.5, 3.2, 50)
     ax.plot(n, n + 1, "k:", lw=1, label="n + 1: the most one layer of n units can have")
     lo, hi = ax.get_ylim()
+    lo = max(lo, 0.8)                      # a log axis: never at or below 0
     m = np.linspace(2, 2 * np.log2(hi * 10), 100)
     ax.plot(m, 2 ** (m / 2), "k--", lw=1, label=r"$2^{n/2}$: what depth can reach (tent maps, width 2)")
     ax.set(xscale="log", yscale="log", xlabel="hidden units n (depth x width)", ylabel="linear pieces on [-pi, pi]",
@@ -106,7 +107,7 @@ def budget_maps(res: Results) -> plt.Figure:
         ax.tick_params(axis="x", labelrotation=20)
         ax.set_title(label(name), color=colour(name))
         ax.grid(False)
-    fig.colorbar(mesh, ax=list(axes), label="test MSE (clean target)", shrink=0.8)
+    fig.colorbar(mesh, ax=list(axes), label="test MSE (clean target), median over seeds", shrink=0.8)
     suptitle(fig, "About 2,100 parameters, four shapes (depth x width): test MSE Adam reached in 500 epochs")
     return fig
 

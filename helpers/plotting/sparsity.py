@@ -76,7 +76,7 @@ def off_heatmap(res: Results) -> plt.Figure:
     shown = {n: v for n, v in off.items() if v.max() >= 0.005}
     title = "Units off for every input, per layer over training (mean over seeds)"
     if none:
-        title += f"; none off at any epoch: {', '.join(none)}"
+        title += f"; fewer than 0.5% off at every epoch: {', '.join(none)}"
     return layer_epoch_heatmap(shown, res.coords["state_epoch"], Normalize(0, 0.6), "fraction of units off", title,
                                cmap="magma_r")
 

@@ -341,3 +341,74 @@ def test_an_activation_per_half_trains_as_torch_does(page, first, deep):
     assert np.allclose(got["out"], out0, rtol=1e-4, atol=1e-6)
     assert np.allclose(got["gradH"], grad_h, rtol=1e-3, atol=0), (got["gradH"], grad_h)
     assert np.allclose(got["losses"], losses, rtol=1e-4)
+
+
+def _torch_layered(variant, name, init, x, y, lr, steps, depth, width):
+    """helpers.blocks' equations written out in float64 (checked against BlockStack at init): output at init,
+    ||dL/du_l|| at init and the loss before each of `steps` Adam steps."""
+    from helpers import blocks
+    params = [(w.clone().requires_grad_(), b.clone().requires_grad_()) for w, b in init]
+    norm = "layer" if "layernorm" in variant else "batch" if variant == "batchnorm" else None
+    gains = [(torch.ones(width, dtype=torch.float64, requires_grad=True),
+              torch.zeros(width, dtype=torch.float64, requires_grad=True)) for _ in range(depth)] if norm else []
+    phi, residual = activations.get(name).fn, variant.startswith("residual")
+
+    def normalise(h, l):
+        dim = 1 if norm == "layer" else 0
+        mean, var = h.mean(dim, keepdim=True), h.var(dim, unbiased=False, keepdim=True)
+        return (h - mean) / torch.sqrt(var + blocks.EPS) * gains[l][0] + gains[l][1]
+
+    def forward():
+        a, us = x, []
+        for l in range(depth):
+            skip = residual and l > 0
+            u = (normalise(a, l) if skip and norm else a) @ params[l][0] + params[l][1]
+            if norm and not residual:
+                u = normalise(u, l)
+            u.retain_grad()
+            us.append(u)
+            a = a + phi(u) if skip else phi(u)
+        return a @ params[depth][0] + params[depth][1], us
+
+    stack = blocks.BlockStack(variant, StackedMLP.from_seeds([name], [0], depth, width, dtype=torch.float64))
+    with torch.no_grad():
+        reference = stack.forward(x)[0][0]
+    assert torch.allclose(reference, forward()[0].detach())   # the reference is helpers.blocks'
+    opt = torch.optim.Adam([t for pair in params + gains for t in pair], lr=lr, betas=browser_trainer.ADAM_BETAS,
+                           eps=1e-8)
+    losses, out0, grad_u = [], None, None
+    for t in range(steps):
+        out, us = forward()
+        loss = ((out - y) ** 2).mean()
+        losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        if t == 0:
+            out0, grad_u = out.detach()[:, 0].numpy(), np.array([u.grad.norm().item() for u in us])
+        opt.step()
+    return out0, grad_u, losses
+
+
+@pytest.mark.parametrize("variant", ["layernorm", "batchnorm", "residual", "residual_layernorm"])
+@pytest.mark.parametrize("name", ["relu", "tanh"])
+def test_each_layer_type_trains_as_helpers_blocks_does(page, variant, name):
+    """Chapter 9's layer types in the page (autodiff there) against helpers.blocks' equations in PyTorch float64:
+    the forward pass, ||dL/du_l|| (u_l: the argument of phi) and the loss over Adam's first steps."""
+    depth, width, lr, steps = 4, 16, 1e-2, 5
+    init = init_params(0, depth, width, dtype=torch.float64)
+    got = page.evaluate("""([layer, name, depth, width, lr, steps, params]) => {
+        const [x, y] = abTrainer.data();
+        const net = new abTrainer.Net({activation: name, layer, depth, width}, params);
+        const out = Array.from(net.predict(x)), losses = [];
+        let first;
+        for (let t = 0; t < steps; t++) { const r = net.step(x, y, lr, true); losses.push(r.loss); first ??= r; }
+        net.dispose();
+        return {out, gradH: Array.from(first.gradH), losses};
+    }""", [variant, name, depth, width, lr, steps, [(w.tolist(), b.tolist()) for w, b in init]])
+    data = make_dataset()
+    out, grad_u, losses = _torch_layered(variant, name, init, data.x.double(), data.y.double(), lr, steps, depth, width)
+    # float32 against float64: a norm divides by the spread of a layer, which amplifies float32's rounding
+    worst = np.abs(np.array(got["out"]) - out).max()
+    assert np.allclose(got["out"], out, rtol=1e-4, atol=5e-5 * np.abs(out).max()), worst
+    assert np.allclose(got["gradH"], grad_u, rtol=1e-3, atol=0), (got["gradH"], grad_u)
+    assert np.allclose(got["losses"], losses, rtol=1e-4), (got["losses"], losses)
