@@ -18,7 +18,7 @@
       for (var d = Math.ceil(lo); d <= hi; d += k) out.push(d); return out; }
     var step = Math.pow(10, Math.floor(Math.log10((hi - lo) / 4 || 1))), m = (hi - lo) / step;
     step *= m > 20 ? 5 : m > 8 ? 2 : 1; var out = [];
-    for (var t = Math.ceil(lo / step) * step; t <= hi + 1e-12; t += step) out.push(+t.toPrecision(6));
+    for (var t = Math.ceil(lo / step) * step; t <= hi + 1e-12; t += step) out.push(Math.abs(t) < step * 1e-6 ? 0 : +t.toPrecision(6));
     return out;
   }
   function keyOf(idx, replace) {
@@ -36,7 +36,7 @@
     var box = root.querySelector(".ab-panels");
     box.innerHTML = "";
     data.panels.forEach(function (p) {
-      var svg = el("svg", {width: W, height: H, "data-panel": p.name, "data-key": key});
+      var svg = el("svg", {width: W, height: H, "data-panel": p.name, "data-key": key, style: "overflow:visible"});   // end labels not clipped
       var xs = p.x.length ? p.x : rec.x, lo = p.ylim[0], hi = p.ylim[1];
       var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs);
       var sx = function (v) { return L + (v - x0) / (x1 - x0 || 1) * (W - L - R); };
@@ -57,7 +57,8 @@
         var r = pair[0]; if (!r) return;
         (r[p.name] || []).forEach(function (s) {
           var d = "", pen = false, rx = p.x.length ? p.x : r.x;
-          s.y.forEach(function (v, i) {
+          if (s.v !== undefined) d = "M" + sx(s.v).toFixed(1) + "," + sy(hi).toFixed(1) + "L" + sx(s.v).toFixed(1) + "," + sy(lo).toFixed(1);   // a cursor
+          (s.y || []).forEach(function (v, i) {
             if (v === null || (p.log && v <= 0)) { pen = false; return; }
             var yv = Math.max(lo, Math.min(hi, p.log ? Math.log10(v) : v));
             d += (pen ? "L" : "M") + sx(rx[i]).toFixed(1) + "," + sy(yv).toFixed(1);
@@ -65,7 +66,7 @@
           });
           svg.appendChild(el("path", {d: d, fill: "none", stroke: s.c, "stroke-width": s.w || 1,
             "stroke-dasharray": pair[1] ? "5 3" : (s.d || ""), "stroke-opacity": pair[1] ? 0.8 : 1,
-            "class": pair[1] ? "ab-compare" : "ab-main"}));
+            "class": s.v !== undefined ? "ab-cursor" : pair[1] ? "ab-compare" : "ab-main"}));
         });
       });
       box.appendChild(svg);

@@ -61,7 +61,7 @@ class StaticExplorer:
         for p in self.panels:
             if p.ylim is not None:
                 continue
-            ys = [v for rec in self.records.values() for s in rec.get(p.name, []) for v in s["y"]
+            ys = [v for rec in self.records.values() for s in rec.get(p.name, []) for v in s.get("y", [])
                   if v is not None and (not p.log or v > 0)]
             ys += [p.ref] if p.ref is not None else []
             if p.log:
@@ -150,7 +150,10 @@ def dynamics_explorer(res, seed: int = 0, units: int = 6, points: int = 40) -> s
     xh = np.asarray(res.coords["x_hidden"])
     pick = np.linspace(0, len(xh) - 1, points).round().astype(int)
     probe_layers = res.coords["probe_layer"]
-    panels = [Panel("f", "learned function", "x", _round(xi), ylim=(-1.6, 1.6))]
+    epochs = np.asarray(res.coords["epoch"])
+    every = max(1, len(epochs) // 100)
+    panels = [Panel("loss", "train MSE; grey line: this epoch", "epoch", _round(epochs[::every]), log=True),
+              Panel("f", "learned function", "x", _round(xi), ylim=(-1.6, 1.6))]
     panels += [Panel(f"a{l}", f"layer {l}: a(x), {units} units", "x", _round(xh[pick])) for l in probe_layers]
     panels += [Panel("g", "||dL/dh_l|| per layer", "hidden layer l", _round(res.coords["layer"]), log=True)]
     ex = StaticExplorer({"activation": res.coords["activation"], "epoch": res.coords["record_epoch"]}, ("epoch",),
@@ -160,9 +163,11 @@ def dynamics_explorer(res, seed: int = 0, units: int = 6, points: int = 40) -> s
         c = colour(name)
         pred = res.sel("pred", activation=name, seed=seed)[:, inside][:, ::step]
         hidden = res.sel("hidden", activation=name, seed=seed)                         # [epoch, probe, x, unit]
+        loss = _round(res.sel("loss", activation=name, seed=seed)[::every])
         for e, epoch in enumerate(res.coords["record_epoch"]):
             ge = min(res.coords["grad_epoch"], key=lambda g: abs(g - epoch))
-            rec = {"f": [{"y": _round(clean), "c": "#000000", "w": 1, "d": "4 3"}, {"y": _round(pred[e]), "c": c, "w": 2}],
+            rec = {"loss": [{"y": loss, "c": c, "w": 1.5}, {"v": int(epoch), "c": "#777777", "w": 1}],   # v: a cursor
+                   "f": [{"y": _round(clean), "c": "#000000", "w": 1, "d": "4 3"}, {"y": _round(pred[e]), "c": c, "w": 2}],
                    "g": [{"y": _round(res.sel("grad_h", activation=name, seed=seed, grad_epoch=ge)), "c": c, "w": 2}]}
             for p, l in enumerate(probe_layers):
                 rec[f"a{l}"] = [{"y": _round(hidden[e, p, pick, u], 3), "c": c, "w": 1} for u in range(units)]
