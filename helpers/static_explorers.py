@@ -151,19 +151,20 @@ def dynamics_explorer(res, seed: int = 0, units: int = 6, points: int = 40) -> s
     pick = np.linspace(0, len(xh) - 1, points).round().astype(int)
     probe_layers = res.coords["probe_layer"]
     epochs = np.asarray(res.coords["epoch"])
-    every = max(1, len(epochs) // 100)
-    panels = [Panel("loss", "train MSE; grey line: this epoch", "epoch", _round(epochs[::every]), log=True),
+    keep = np.unique(np.r_[0:len(epochs):max(1, len(epochs) // 100), len(epochs) - 1])   # ~100 epochs, the last too
+    panels = [Panel("loss", "train MSE; grey line: this epoch", "epoch", _round(epochs[keep]), log=True),
               Panel("f", "learned function", "x", _round(xi), ylim=(-1.6, 1.6))]
     panels += [Panel(f"a{l}", f"layer {l}: a(x), {units} units", "x", _round(xh[pick])) for l in probe_layers]
     panels += [Panel("g", "||dL/dh_l|| per layer", "hidden layer l", _round(res.coords["layer"]), log=True)]
     ex = StaticExplorer({"activation": res.coords["activation"], "epoch": res.coords["record_epoch"]}, ("epoch",),
                         panels, caption=f"Seed {seed}; the gradient panel shows the nearest logged gradient epoch; "
-                                        "each panel keeps its axes across epochs.", compare="activation")
+                                        "each panel keeps its axes across epochs.", compare="activation",
+                        start={"activation": "sigmoid", "epoch": 100, "compare with": "relu"})   # the plateau vs a fit
     for name in res.coords["activation"]:
         c = colour(name)
         pred = res.sel("pred", activation=name, seed=seed)[:, inside][:, ::step]
         hidden = res.sel("hidden", activation=name, seed=seed)                         # [epoch, probe, x, unit]
-        loss = _round(res.sel("loss", activation=name, seed=seed)[::every])
+        loss = _round(res.sel("loss", activation=name, seed=seed)[keep])
         for e, epoch in enumerate(res.coords["record_epoch"]):
             ge = min(res.coords["grad_epoch"], key=lambda g: abs(g - epoch))
             rec = {"loss": [{"y": loss, "c": c, "w": 1.5}, {"v": int(epoch), "c": "#777777", "w": 1}],   # v: a cursor
