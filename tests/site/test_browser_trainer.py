@@ -72,6 +72,20 @@ def _torch_reference(name: str, depth: int, width: int, lr: float, steps: int):
     return out, grad_h, off, grads, losses
 
 
+def _train_in_page(page, setting: dict, params, lr: float, steps: int) -> dict:
+    """The page's Net for `setting` from torch's initial weights: its output, gradients, and over `steps` Adam steps
+    the losses, with ||dL/dh_l|| and the units off of the first."""
+    return page.evaluate("""([setting, lr, steps, params]) => {
+        const [x, y] = abTrainer.data();
+        const net = new abTrainer.Net(setting, params);
+        const out = Array.from(net.predict(x)), grads = abTrainer.gradients(net), losses = [];
+        let first;
+        for (let t = 0; t < steps; t++) { const r = net.step(x, y, lr, true); losses.push(r.loss); first ??= r; }
+        net.dispose();
+        return {out, grads, gradH: Array.from(first.gradH), off: Array.from(first.off), losses};
+    }""", [setting, lr, steps, params])
+
+
 @pytest.mark.parametrize("name", list(activations.ACTIVATIONS))
 def test_forward_gradients_and_adam_match_torch(page, name):
     depth, width, lr, steps = 4, 16, 1e-2, 5
@@ -269,15 +283,8 @@ def test_a_formula_trains_as_torch_does(page, formula):
     try:
         depth, width, lr, steps = 4, 16, 1e-2, 5
         params = [(w.tolist(), b.tolist()) for w, b in init_params(0, depth, width, dtype=torch.float64)]
-        got = page.evaluate("""([formula, depth, width, lr, steps, params]) => {
-            const [x, y] = abTrainer.data();
-            const net = new abTrainer.Net({activation: "formula", formula, depth, width}, params);
-            const out = Array.from(net.predict(x)), grads = abTrainer.gradients(net), losses = [];
-            let first;
-            for (let t = 0; t < steps; t++) { const r = net.step(x, y, lr, true); losses.push(r.loss); first ??= r; }
-            net.dispose();
-            return {out, grads, gradH: Array.from(first.gradH), off: Array.from(first.off), losses};
-        }""", [formula, depth, width, lr, steps, params])
+        got = _train_in_page(page, {"activation": "formula", "formula": formula, "depth": depth, "width": width},
+                             params, lr, steps)
         out, grad_h, off, grads, losses = _torch_reference(name, depth, width, lr, steps)
     finally:
         byo.unregister(name)
@@ -309,15 +316,8 @@ def test_an_activation_per_half_trains_as_torch_does(page, first, deep):
     depth, width, lr, steps = 4, 16, 1e-2, 5
     names = [first if l < math.ceil(depth / 2) else deep for l in range(depth)]
     init = init_params(0, depth, width, dtype=torch.float64)
-    got = page.evaluate("""([first, deep, depth, width, lr, steps, params]) => {
-        const [x, y] = abTrainer.data();
-        const net = new abTrainer.Net({activation: first, deep, depth, width}, params);
-        const out = Array.from(net.predict(x)), losses = [];
-        let firstStep;
-        for (let t = 0; t < steps; t++) { const r = net.step(x, y, lr, true); losses.push(r.loss); firstStep ??= r; }
-        net.dispose();
-        return {out, gradH: Array.from(firstStep.gradH), losses};
-    }""", [first, deep, depth, width, lr, steps, [(w.tolist(), b.tolist()) for w, b in init]])
+    got = _train_in_page(page, {"activation": first, "deep": deep, "depth": depth, "width": width},
+                         [(w.tolist(), b.tolist()) for w, b in init], lr, steps)
     data = make_dataset()
     x, y = data.x.double(), data.y.double()
     params = [(w.clone().requires_grad_(), b.clone().requires_grad_()) for w, b in init]
@@ -396,15 +396,8 @@ def test_each_layer_type_trains_as_helpers_blocks_does(page, variant, name):
     the forward pass, ||dL/du_l|| (u_l: the argument of phi) and the loss over Adam's first steps."""
     depth, width, lr, steps = 4, 16, 1e-2, 5
     init = init_params(0, depth, width, dtype=torch.float64)
-    got = page.evaluate("""([layer, name, depth, width, lr, steps, params]) => {
-        const [x, y] = abTrainer.data();
-        const net = new abTrainer.Net({activation: name, layer, depth, width}, params);
-        const out = Array.from(net.predict(x)), losses = [];
-        let first;
-        for (let t = 0; t < steps; t++) { const r = net.step(x, y, lr, true); losses.push(r.loss); first ??= r; }
-        net.dispose();
-        return {out, gradH: Array.from(first.gradH), losses};
-    }""", [variant, name, depth, width, lr, steps, [(w.tolist(), b.tolist()) for w, b in init]])
+    got = _train_in_page(page, {"activation": name, "layer": variant, "depth": depth, "width": width},
+                         [(w.tolist(), b.tolist()) for w, b in init], lr, steps)
     data = make_dataset()
     out, grad_u, losses = _torch_layered(variant, name, init, data.x.double(), data.y.double(), lr, steps, depth, width)
     # float32 against float64: a norm divides by the spread of a layer, which amplifies float32's rounding
