@@ -11,8 +11,9 @@
    every activation and init, next to the in-process figure time.
 4. Chapter 7's in-page trainer (TensorFlow.js) in headless Chromium: 500 epochs of 10 x 64 per activation,
    and the bytes it adds to the site.
+5. The report card of a new activation (helpers.card): its own runs, uncached (the eight's come from the cache).
 
-    python benchmarks/bench.py [--skip-cold] [--skip-lab] [--skip-browser]
+    python benchmarks/bench.py [--skip-cold] [--skip-lab] [--skip-browser] [--skip-card]
 """
 from __future__ import annotations
 
@@ -206,6 +207,17 @@ def browser_training(epochs: int = 500) -> None:
     row("in-page trainer: bytes added to the site", None, f"{size / 1e6:.2f} MB (TensorFlow.js, WASM, trainer)")
 
 
+def card_time() -> None:
+    """What `python -m helpers card "x * tanh(softplus(x))"` spends on its own runs (every piece, nothing cached)."""
+    from helpers import byo, card
+    byo.register("bench_mish", byo.formula("x * tanh(softplus(x))"))
+    try:
+        seconds = _time(lambda: card.measure("bench_mish", None, log=lambda m: None))
+        row("report card: a new activation's own runs (Mish formula)", seconds)
+    finally:
+        byo.unregister("bench_mish")
+
+
 def cold_build() -> None:
     import nbformat
     from nbclient import NotebookClient
@@ -246,12 +258,15 @@ def main() -> None:
     ap.add_argument("--skip-cold", action="store_true", help="skip the cold build (its shared runs take ~15 min)")
     ap.add_argument("--skip-lab", action="store_true", help="skip the JupyterLab latency")
     ap.add_argument("--skip-browser", action="store_true", help="skip the in-page trainer")
+    ap.add_argument("--skip-card", action="store_true", help="skip the report card of a new activation (~1.5 min)")
     args = ap.parse_args()
     engine()
     if not args.skip_lab:
         lab_latency()
     if not args.skip_browser:
         browser_training()
+    if not args.skip_card:
+        card_time()
     if not args.skip_cold:
         cold_build()
     print("\n" + "\n".join(f"| {a} | {b} | {c} |" for a, b, c in ROWS))
