@@ -80,3 +80,17 @@ def test_a_number_moved_beyond_its_spread_fails():
             assert not agreement.table_disagreements(committed, committed)
             return
     pytest.fail("no marked table prints a mean ± sd")
+
+
+@pytest.mark.skipif(not book_runs_ready(), reason=NO_RUNS)
+def test_a_built_in_activations_card_agrees_within_its_spread_with_the_book():
+    """The report card of ReLU, from runs it trains itself, prints within their spread the rows that the book's own
+    runs give (the same definitions and rounding, other processes, other batches of models)."""
+    from helpers import card
+    from helpers.tables import Table
+    tables = card.rows({"relu": card.measure("relu", None, log=lambda m: None)}, card.book_runs())
+    for t in tables.values():
+        ours = next(r for r in t.rows if r[0].endswith("(this card)"))
+        book = next(r for r in t.rows if r[0] == "ReLU")
+        fresh, committed = (Table(t.header, [["ReLU"] + r[1:]]).markdown() for r in (ours, book))
+        assert not agreement.table_disagreements(committed, fresh), (committed, fresh)
