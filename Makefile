@@ -69,6 +69,9 @@ $(GENERATED): $(STAMP) $(wildcard helpers/*.py helpers/*/*.py)
 ## the site, from the committed chapters (executed by `make notebooks`, their numbers checked by `make verify`)
 site: $(STAMP) $(MATHJAX) $(TFJS) $(GENERATED)
 	$(JB) build . --path-output book -W --keep-going -q --all
+	@# the book's source as one download (the landing page links it): from git, or nothing outside a clone
+	git archive --format=zip --prefix=activation-book/ -o $(SITE)/activation-book.zip HEAD 2>/dev/null \
+	  || echo "not a git clone: the site has no source download"
 	@echo "The book is at $(abspath $(SITE))/index.html"
 
 ## everything a reader gets: the seed experiment's folder and the site

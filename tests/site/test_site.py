@@ -12,6 +12,7 @@ import http.server
 import json
 import re
 import threading
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -296,3 +297,16 @@ def test_a_figure_enlarges_on_click_at_phone_width(browser, server):
     page.keyboard.press("Escape")
     assert page.query_selector(".ab-zoom") is None
     page.close()
+
+
+def test_the_source_download_the_landing_page_offers_is_there():
+    """The landing page links the book's source (make site writes it from git); a link that 404s is worse than none."""
+    if not (SITE / "book" / "intro.html").is_file():
+        pytest.skip(f"no site at {SITE}: build it first (make site)")
+    links = re.findall(r'href="\.\./([^"]+\.zip)"', (SITE / "book" / "intro.html").read_text())
+    assert links, "the landing page offers no download"
+    for link in links:
+        zipped = SITE / link
+        assert zipped.is_file() and zipped.read_bytes()[:2] == b"PK", link
+        with zipfile.ZipFile(zipped) as z:
+            assert "activation-book/notebooks/01_baseline.ipynb" in z.namelist()
