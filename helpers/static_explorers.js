@@ -15,7 +15,7 @@
     return a >= 1e-2 && a < 1e3 ? (+v.toPrecision(3)).toString() : v.toExponential(0).replace("e+", "e"); }
   function ticks(lo, hi, log) {
     if (log) { var n = hi - lo, k = Math.max(1, Math.ceil(n / 5)), out = [];
-      for (var d = Math.ceil(lo); d <= hi; d += k) out.push(d); return out; }
+      for (var d = Math.ceil(lo / k) * k; d <= hi; d += k) out.push(d); return out; }   // multiples of the step: 1e0 among them
     var step = Math.pow(10, Math.floor(Math.log10((hi - lo) / 4 || 1))), m = (hi - lo) / step;
     step *= m > 20 ? 5 : m > 8 ? 2 : 1; var out = [];
     for (var t = Math.ceil(lo / step) * step; t <= hi + 1e-12; t += step) out.push(Math.abs(t) < step * 1e-6 ? 0 : +t.toPrecision(6));
