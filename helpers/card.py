@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import at_init, book, cache, failure, stats, theory
+from .analysis import layer_ratio
 from .book_deep import DIGITS_TRAIN
 from .config import TrainConfig
 from .data import digits, make_dataset
@@ -74,7 +75,7 @@ def book_runs() -> dict[str, Results]:
 def _ratio(res: Results, name: str, case: str, depth: int) -> str:
     g = res.sel("grad_h", case=case, activation=name, depth=depth)[:, :depth]          # [seed, layer]
     pred = res.sel("theory_h", case=case, activation=name, depth=depth)[0]
-    return f"{stats.geo_spread(g[:, 0] / g[:, -1])} [{stats.sig2(pred)}]"
+    return f"{stats.geo_spread(layer_ratio(g))} [{stats.sig2(pred)}]"
 
 
 def criticality(name: str) -> tuple[str, str]:

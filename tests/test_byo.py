@@ -68,3 +68,12 @@ def test_the_extras_leave_the_registry_as_they_found_it():
     with byo.extras_registered() as names:
         assert set(names) <= set(activations.ACTIVATIONS)
     assert list(activations.ACTIVATIONS) == before
+
+
+def test_the_page_trainers_presets_are_chapter_11s_activations():
+    """The in-page trainer types chapter 11's four as formulas; each computes what byo.EXTRAS defines."""
+    from helpers.browser_trainer import FORMULA_PRESETS
+    x = torch.linspace(-6, 6, 121, dtype=torch.float64)
+    assert len(FORMULA_PRESETS) == len(byo.EXTRAS)
+    for text, (_, _, _, fn, _) in zip(FORMULA_PRESETS.values(), byo.EXTRAS.values()):
+        assert torch.allclose(byo.formula(text)(x), fn(x)), text

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import failure
+from ..analysis import layer_ratio
 from ..findings import stacks
 from ..stats import geo_mean
 from ..store import Results
@@ -193,7 +194,7 @@ def predicted_vs_measured(at0: Results, depths=(20, 50), cases=("torch_default",
         for name in at0.coords["activation"]:
             for c in cases:
                 g = at0.sel("grad_h", case=c, activation=name, depth=depth)[:, :depth]       # [seed, layer]
-                measured = geo_mean(g[:, 0] / g[:, -1])
+                measured = geo_mean(layer_ratio(g))
                 predicted = at0.sel("theory_h", case=c, activation=name, depth=depth)[0]
                 ax.plot(predicted, measured, marker=CASE_MARKER[c], color=colour(name), mec=INIT_COLOUR[c], mew=1.2,
                         ms=7, ls="none", alpha=0.9)
