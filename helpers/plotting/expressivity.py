@@ -16,6 +16,7 @@ from .style import (
     at_bottom,
     band,
     colour,
+    display_name,
     label,
     legend_below,
     panels,
@@ -39,7 +40,8 @@ def pieces_vs_neurons(init: Results, seed_counts: dict[str, dict], budget: list[
             m, _ = mean_sd(init["pieces"][i, d].astype(float))
             ax.plot(units, m, markers[d % len(markers)], color=c if i == 0 else "0.55", ms=5,
                     mfc=c if i == 0 else "white", ls="-", lw=0.6,
-                    label=f"init {init_name}, depth {depth}" if i == 0 else (f"init {init_name}" if d == 0 else None))
+                    label=f"{display_name(init_name)} init, depth {depth}" if i == 0
+                    else (f"{display_name(init_name)} init" if d == 0 else None))
     for name, v in seed_counts.items():
         ax.plot(np.full(len(v["pieces"]), v["units"]), v["pieces"], "*", ms=10, color=colour(name), alpha=0.8,
                 label=f"trained 10 x 64 {label(name)} (per seed)")

@@ -8,7 +8,7 @@ from matplotlib.colors import ListedColormap, Normalize
 from .. import activations
 from ..stats import mean_sd as mean_std
 from ..store import Results
-from .style import COLUMN, band, colour, label, layer_epoch_heatmap, legend_below, use_style
+from .style import COLUMN, band, colour, display_name, label, layer_epoch_heatmap, legend_below, use_style
 
 
 def dead_at_init(init: Results, predicted: dict[str, np.ndarray]) -> plt.Figure:
@@ -22,7 +22,8 @@ def dead_at_init(init: Results, predicted: dict[str, np.ndarray]) -> plt.Figure:
         dead = init.sel("unit_states", init=name, activation="relu", unit_state="dead")       # [seed, layer]
         m, s = mean_std(dead.T)
         ax.errorbar(layers, m, yerr=s / np.sqrt(dead.shape[0]), fmt=marker, color=c, ms=6, capsize=2,
-                    mfc=c if marker == "o" else "white", label=f"{name}: measured ({dead.shape[0]} networks)")
+                    mfc=c if marker == "o" else "white",
+                    label=f"{display_name(name)}: measured ({dead.shape[0]} networks)")
         ax.plot(layers, predicted[name], "--", color="0.2", lw=1)
     ax.plot([], [], "--", color="0.2", label="prediction (infinite width)")
     ax.axhline(0.5, color="0.6", lw=0.8, ls=":")

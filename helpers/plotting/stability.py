@@ -80,6 +80,9 @@ def mode_legend(fig, note: str = "") -> None:
                title=f"{note}; pale: a poor fit" if note else None, title_fontsize=MIN_FONT)
 
 
+UNIT = {True: "number: final loss / noise floor", False: "number: final loss / the map's best"}
+
+
 def _floor(res: Results):
     return res.meta["config"].get("landmarks", {}).get("noise_floor")
 
@@ -92,6 +95,7 @@ def lr_mode_maps(results: dict[str, Results]) -> plt.Figure:
     rows = [len(res.coords["activation"]) for res in results.values()]
     fig, axes = plt.subplots(len(results), 1, figsize=(COLUMN, 0.42 * sum(rows) + 0.9 * len(rows)), squeeze=False,
                              gridspec_kw={"height_ratios": rows})
+    mixed = len({_floor(r) is not None for r in results.values()}) > 1   # maps against different references
     for ax, (title, res) in zip(axes[:, 0], results.items()):
         lrs = list(res.coords["lr"])
         modes, final = failure.modes_of(res), failure.finite(failure.final_loss(res["loss"]), res)
@@ -102,11 +106,11 @@ def lr_mode_maps(results: dict[str, Results]) -> plt.Figure:
         note = mode_grid(ax, full_m, full_f,
                          [label(a) for a in res.coords["activation"]], [lr_label(lr) for lr in all_lrs],
                          "learning rate", "", floor=_floor(res))
-        ax.set_title(title)
+        ax.set_title(f"{title} ({UNIT[_floor(res) is not None]})" if mixed else title)
         for t, name in zip(ax.get_yticklabels(), res.coords["activation"]):
             t.set_color(colour(name))
     fig.tight_layout()
-    mode_legend(fig, note)
+    mode_legend(fig, "number: median final loss in the unit each map's title gives" if mixed else note)
     return fig
 
 
