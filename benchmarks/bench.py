@@ -11,7 +11,7 @@
    every activation and init, next to the in-process figure time.
 4. Chapter 7's in-page trainer (TensorFlow.js) in headless Chromium: 500 epochs of 10 x 64 per activation,
    and the bytes it adds to the site.
-5. The report card of a new activation (helpers.card): its own runs, uncached (the eight's come from the cache).
+5. The report card of a new activation (helpers.byo.card): its own runs, uncached (the eight's come from the cache).
 
     python benchmarks/bench.py [--skip-cold] [--skip-lab] [--skip-browser] [--skip-card]
 """
@@ -33,11 +33,13 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
-from helpers import activations, book, make_dataset, seed_everything  # noqa: E402
-from helpers.batched import FlatOptimizer, ModelSpec, loss_and_grad, train_batched  # noqa: E402
-from helpers.loop import train_loop  # noqa: E402
-from helpers.models import StackedMLP, layer_sizes  # noqa: E402
-from helpers.workspace import Workspace  # noqa: E402
+from helpers import make_dataset, seed_everything  # noqa: E402
+from helpers.core import activations  # noqa: E402
+from helpers.core.models import StackedMLP, layer_sizes  # noqa: E402
+from helpers.core.workspace import Workspace  # noqa: E402
+from helpers.engine.batched import FlatOptimizer, ModelSpec, loss_and_grad, train_batched  # noqa: E402
+from helpers.engine.loop import train_loop  # noqa: E402
+from helpers.experiments import registry  # noqa: E402
 
 ROWS: list[tuple[str, str, str]] = []
 
@@ -63,7 +65,7 @@ def recording_inputs(cfg, data, models: int) -> int:
     model): the dense grid when the test loss or the unit states are due, the hidden-unit and wide grids at
     the recorded epochs, the final train and test losses; plus the gradient after the last epoch (a forward
     and a backward on the training inputs: three forward passes' worth). Read off the Recorder's schedule."""
-    from helpers.recorder import Recorder
+    from helpers.engine.recorder import Recorder
     rec = Recorder(cfg, data, models, 10, 64, probe_gradients=False)
     dense = len(set(rec.test_epochs) | set(rec.state_epochs)) * len(data.x_test)
     return dense + len(rec.rec_epochs) * (len(rec.x_hidden) + len(data.x_wide)) + len(data.x_test) + 4 * len(data.x)
@@ -71,8 +73,8 @@ def recording_inputs(cfg, data, models: int) -> int:
 
 def engine() -> None:
     seed_everything(0, threads=1)
-    data, cfg = make_dataset(), book.Baseline().train
-    specs = [ModelSpec(a, s) for a in book.ACTS for s in range(book.SEEDS)]
+    data, cfg = make_dataset(), registry.Baseline().train
+    specs = [ModelSpec(a, s) for a in registry.ACTS for s in range(registry.SEEDS)]
     params = sum(fi * fo + fo for fi, fo in layer_sizes(10, 64))
     gflop = 6 * len(data.x) * params * cfg.epochs * len(specs) / 1e9      # forward 2, backward 4 per weight
     gflop_logs = 2 * recording_inputs(cfg, data, len(specs)) * params * len(specs) / 1e9
@@ -115,7 +117,7 @@ def engine() -> None:
     at_shape = (gflop + gflop_logs) / shaped
     row(f"floor with logs at the rate of the workload's own 64 x 64 products ({shaped:.0f} GFLOP/s)", at_shape,
         f"the engine {t_engine / at_shape:.1f}x of it")
-    few = [ModelSpec(a, 0) for a in book.ACTS]          # one seed per activation, scaled to the workload
+    few = [ModelSpec(a, 0) for a in registry.ACTS]          # one seed per activation, scaled to the workload
     t_loop = _time(lambda: [train_loop(s.activation, s.seed, data, cfg) for s in few]) * len(specs) / len(few)
     row("plain per-model loop (torch.optim), same logs (8 models, x5)", t_loop,
         f"{t_loop / floor:.1f}x floor, {t_loop / t_engine:.1f}x the engine")
@@ -128,7 +130,7 @@ def lab_latency(rounds: int = 3) -> None:
     import lab_client
     import matplotlib
     matplotlib.use("Agg")
-    from helpers.widgets import InitView, png
+    from helpers.interactive.widgets import InitView, png
     inits = ("torch_default", "xavier", "kaiming")
     settings = [(n, i) for i in inits for n in activations.ACTIVATIONS]
 
@@ -176,7 +178,7 @@ def browser_training(epochs: int = 500) -> None:
     full-batch Adam steps with the page's redraws (every 5 epochs), per activation; and the bytes it adds."""
     from playwright.sync_api import sync_playwright
 
-    from helpers import browser_trainer
+    from helpers.interactive import browser_trainer
     vendor = ROOT / "book" / "_vendor"
     files = [vendor / s for s in browser_trainer.SCRIPTS]
     if not all(f.is_file() for f in files):
@@ -209,7 +211,8 @@ def browser_training(epochs: int = 500) -> None:
 
 def card_time() -> None:
     """What `python -m helpers card "x * tanh(softplus(x))"` spends on its own runs (every piece, nothing cached)."""
-    from helpers import byo, card
+    from helpers import byo
+    from helpers.byo import card
     byo.register("bench_mish", byo.formula("x * tanh(softplus(x))"))
     try:
         seconds = _time(lambda: card.measure("bench_mish", None, log=lambda m: None))

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import activations, book, cache, precompute, seed_everything, store
-from .config import DTYPES, pick_device
-from .data import make_dataset
+from . import seed_everything
+from .core import activations, store
+from .core.config import DTYPES, pick_device
+from .core.data import make_dataset
+from .experiments import cache, precompute, registry
 
 
 def _batch_size(text: str) -> int | None:
@@ -64,10 +66,10 @@ def _writable(folder: Path) -> None:
 
 
 def cmd_baseline(args) -> None:
-    from . import report
+    from .findings import report
     out = Path(args.out)
     names = [activations.get(a).name for a in args.activations.split(",")]
-    cfg = book.replace_train(book.Baseline(tuple(names), args.seeds, device=args.device), epochs=args.epochs,
+    cfg = registry.replace_train(registry.Baseline(tuple(names), args.seeds, device=args.device), epochs=args.epochs,
                              lr=args.lr, batch_size=args.batch_size, dtype=args.dtype)
     device = pick_device(args.device)
     _writable(out)
@@ -78,8 +80,8 @@ def cmd_baseline(args) -> None:
     print(f"baseline: {len(names)} activations x {args.seeds} seeds = {len(names) * args.seeds} models, "
           f"{args.epochs} epochs, {batch}, lr {args.lr:g}, {args.dtype}, on {device}", flush=True)
     t0 = time.perf_counter()
-    hit = book.seed_run_cached(cfg)
-    res = book.seed_run(cfg, progress=sys.stderr.isatty())
+    hit = registry.seed_run_cached(cfg)
+    res = registry.seed_run(cfg, progress=sys.stderr.isatty())
     print(f"{'loaded the identical earlier run from ' + str(cache.folder()) if hit else 'trained'} in "
           f"{time.perf_counter() - t0:.1f} s", flush=True)
     command = " ".join(["python -m helpers"] + sys.argv[1:])
@@ -110,7 +112,7 @@ def _ours(path: Path) -> None:
 
 
 def cmd_report(args) -> None:
-    from . import report
+    from .findings import report
     _ours(Path(args.results))
     res = store.load(args.results)
     report.check_seed_run(res, args.results)
@@ -129,17 +131,18 @@ def cmd_report(args) -> None:
 
 def cmd_figures(args) -> None:
     from . import plotting
-    from .data import make_dataset
+    from .core.data import make_dataset
     out = Path(args.out)
     _writable(out)
     print(f"wrote {plotting.save(plotting.activation_gallery(), out / 'activations.png')}")
     precompute.compute_missing(["seed_run"], log=lambda m: print(m, flush=True))   # the landing page's figure
-    fig = plotting.learned_functions(book.seed_run(), make_dataset())
+    fig = plotting.learned_functions(registry.seed_run(), make_dataset())
     print(f"wrote {plotting.save(fig, out / 'learned_functions.png')}")
 
 
 def cmd_card(args) -> None:
-    from . import byo, card
+    from . import byo
+    from .byo import card
     if args.formula in activations.ACTIVATIONS or args.formula.lower() in activations._ALIASES:
         name, formula = activations.get(args.formula).name, None           # a built-in: its card from fresh runs
     elif args.formula in byo.EXTRAS:                                      # chapter 11's: its cached runs
@@ -154,7 +157,7 @@ def cmd_card(args) -> None:
 
 
 def cmd_precompute(args) -> None:
-    from .precompute import precompute
+    from .experiments.precompute import precompute
     names = args.only.split(",") if args.only else None
     t0 = time.perf_counter()
     took = precompute(args.jobs, names, log=lambda m: print(f"{m}, {time.perf_counter() - t0:.0f} s in all",
@@ -186,12 +189,12 @@ def main(argv: list[str] | None = None) -> int:
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("baseline", help="the seed experiment: train, plot, report")
     b.add_argument("--out", type=_folder, default="activation_functions", help="output folder (default: %(default)s)")
-    b.add_argument("--seeds", type=int, default=book.SEEDS, help="number of seeds, 0..n-1 (default: %(default)s)")
+    b.add_argument("--seeds", type=int, default=registry.SEEDS, help="number of seeds, 0..n-1 (default: %(default)s)")
     b.add_argument("--epochs", type=_epochs, default=500, help=f"1 to {MAX_EPOCHS:,} (default: %(default)s)")
     b.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default: %(default)s)")
     b.add_argument("--batch-size", type=_batch_size, default=None,
                    help="'full' (default: one step per epoch on all 200 points) or a mini-batch size")
-    b.add_argument("--activations", default=",".join(book.ACTS),
+    b.add_argument("--activations", default=",".join(registry.ACTS),
                    help=f"comma-separated, from: {', '.join(activations.ACTIVATIONS)} (default: the book's eight, "
                         "without SELU)")
     b.add_argument("--dtype", choices=list(DTYPES), default="float64",
@@ -219,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     d.set_defaults(func=cmd_card)
     c = sub.add_parser("precompute", help="fill the cache with the book's shared runs, in parallel")
     c.add_argument("--jobs", type=_threads, default=2, help="processes, one thread each (default: %(default)s)")
-    c.add_argument("--only", help=f"comma-separated subset of: {', '.join(book.RUNS)}")
+    c.add_argument("--only", help=f"comma-separated subset of: {', '.join(registry.RUNS)}")
     c.set_defaults(func=cmd_precompute)
     k = sub.add_parser("cache", help="where the cache is and what it holds; --prune, --code-hash")
     k.add_argument("--prune", action="store_true", help="delete entries written by other code")

@@ -4,7 +4,8 @@ import os
 import pytest
 import torch
 
-from helpers import make_dataset, precompute, seed_everything
+from helpers import make_dataset, seed_everything
+from helpers.experiments import precompute
 
 
 def book_runs_ready() -> bool:

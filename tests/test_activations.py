@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from helpers import activations
-from helpers.activations import ACTIVATIONS, SEED_ACTIVATIONS
+from helpers.core import activations
+from helpers.core.activations import ACTIVATIONS, SEED_ACTIVATIONS
 
 
 def test_seed_five_are_registered():

@@ -1,8 +1,8 @@
-"""helpers.agreement: two printings of one measurement agree within the spread they print, and no
+"""helpers.analysis.agreement: two printings of one measurement agree within the spread they print, and no
 further (the tolerance must be able to fail)."""
 import pytest
 
-from helpers.agreement import agree, table_disagreements
+from helpers.analysis.agreement import agree, table_disagreements
 
 
 @pytest.mark.parametrize("a,b", [

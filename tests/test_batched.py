@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 import torch
 
-import helpers.workspace as workspace
-from helpers.activations import ACTIVATIONS
-from helpers.batched import ModelSpec, loss_and_grad, train_batched
-from helpers.config import TrainConfig
-from helpers.loop import train_loop
-from helpers.models import StackedMLP
-from helpers.probes import layer_gradients, per_model_mse
-from helpers.runs import grid
+import helpers.core.workspace as workspace
+from helpers.core.activations import ACTIVATIONS
+from helpers.core.config import TrainConfig
+from helpers.core.models import StackedMLP
+from helpers.engine.batched import ModelSpec, loss_and_grad, train_batched
+from helpers.engine.loop import train_loop
+from helpers.engine.probes import layer_gradients, per_model_mse
+from helpers.engine.runs import grid
 
 COMPARED = ["loss", "test_mse", "final_params", "grad_w", "grad_h", "grad_w_steps", "unit_states", "unit_active",
             "hidden_pre", "pred", "update_ratio", "value_zero"]
@@ -138,8 +138,8 @@ def test_same_seed_twice_is_bit_identical(data):
 
 _RUN = """
 import json, sys, torch, helpers
-from helpers.runs import grid
-from helpers.config import TrainConfig
+from helpers.engine.runs import grid
+from helpers.core.config import TrainConfig
 helpers.seed_everything(0, threads=int(sys.argv[1]))
 r = grid(["sigmoid", "relu", "gelu", "tanh"], [0, 1], helpers.make_dataset(),
          TrainConfig(epochs=150, dtype=sys.argv[2]),
@@ -158,7 +158,7 @@ def _run(threads: int, dtype: str = "float64", **env) -> dict:
 
 
 def test_one_and_two_threads_give_bit_identical_runs():
-    """The promise of README and helpers.cache (the thread count is not part of the cache key)."""
+    """The promise of README and helpers.experiments.cache (the thread count is not part of the cache key)."""
     one, two = _run(1), _run(2)
     for key in one:
         assert np.array_equal(one[key], two[key]), key
@@ -190,7 +190,7 @@ def test_bad_configs_are_refused():
 def test_cross_entropy_backward_and_probes_equal_autograd(per_model_batch):
     """Classification (64 pixels -> 10 logits): the engine's loss and every gradient against
     torch.nn.functional.cross_entropy and autograd, shared inputs or one mini-batch per model."""
-    from helpers.data import digits
+    from helpers.core.data import digits
     d = digits()
     names = [n for n in ACTIVATIONS for _ in range(2)]
     net = StackedMLP.from_seeds(names, list(range(len(names))), 4, 16, dtype=torch.float64, d_in=64, d_out=10)
@@ -219,7 +219,7 @@ def test_cross_entropy_backward_and_probes_equal_autograd(per_model_batch):
 def test_classification_training_learns_the_digits():
     """A short mini-batch run: the loss falls from about ln 10, test accuracy is well above chance (0.1), and the
     recorded test accuracy at the end equals the final one."""
-    from helpers.data import digits
+    from helpers.core.data import digits
     d = digits()
     cfg = TrainConfig(epochs=3, batch_size=128, lr=1e-3, probe_layers=(), record_epochs=(0,), grad_every=None,
                       grad_epochs=(0,), test_every=1, states_every=1, first_steps=2)
@@ -233,18 +233,18 @@ def test_classification_training_learns_the_digits():
 
 
 def test_plain_loop_refuses_classification():
-    from helpers.data import digits
+    from helpers.core.data import digits
     with pytest.raises(ValueError, match="regression \\(MSE\\) only.*train_batched"):
         train_loop("relu", 0, digits(), TrainConfig(epochs=1))
 
 
 @pytest.mark.parametrize("name", ["relu", "tanh", "gelu", "sigmoid"])
 def test_engine_against_the_backward_pass_on_a_page(data, name):
-    """helpers.backprop's plain loop (chapter 2 shows it) gives the engine's gradients, every layer's dW and db,
+    """helpers.engine.backprop's plain loop (chapter 2 shows it) gives the engine's gradients, every layer's dW and db,
     and the probes' mean |dL/dW_l| and ||dL/dh_l||."""
-    from helpers import backprop
-    from helpers.batched import loss_and_grad
-    from helpers.models import StackedMLP, flatten, init_params
+    from helpers.core.models import StackedMLP, flatten, init_params
+    from helpers.engine import backprop
+    from helpers.engine.batched import loss_and_grad
     params = init_params(3, 6, 16, "torch_default", torch.float64)
     x, y = data.x.double(), data.y.double()
     ref = backprop.backward(params, name, x, y)

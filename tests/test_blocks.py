@@ -1,4 +1,4 @@
-"""Chapter 9's machinery against references: the autograd variants (helpers.blocks) against the batched
+"""Chapter 9's machinery against references: the autograd variants (helpers.engine.blocks) against the batched
 engine and torch.nn's LayerNorm/BatchNorm, the Jacobian spectra against autograd's Jacobian, the residual
 and SELU theory against drawn networks, and the new inits' defining properties."""
 import math
@@ -8,10 +8,12 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from helpers import at_init, blocks, finite_width, theory
-from helpers.config import TrainConfig
-from helpers.models import StackedMLP, init_params
-from helpers.runs import grid
+from helpers import theory
+from helpers.core.config import TrainConfig
+from helpers.core.models import StackedMLP, init_params
+from helpers.engine import blocks
+from helpers.engine.runs import grid
+from helpers.experiments import at_init, finite_width
 
 SHORT = TrainConfig(epochs=30, probe_layers=(), record_epochs=(0,), states_every=30, grad_every=None, test_every=30,
                     grad_epochs=(0, 10))
@@ -60,7 +62,7 @@ def test_residual_gradient_ratio_at_init_matches_its_mean_field():
     """||dL/du_1|| / ||dL/du_L|| at init, median over 40 drawn residual networks, within 25% of
     theory.residual_profile (which says it can only grow toward the input), for activations whose outputs have
     mean ~0 or a flat slope; for ReLU-like ones the measured growth is larger (chapter 9 shows by how much)."""
-    from helpers.data import make_dataset
+    from helpers.core.data import make_dataset
     data = make_dataset()
     cfg = TrainConfig(epochs=1, probe_layers=(), record_epochs=(0,), states_every=None, grad_every=None,
                       test_every=1, grad_epochs=(0,))
@@ -107,7 +109,7 @@ def test_orthogonal_and_lecun_inits():
 
 
 def test_explorer_statistics_of_a_variant_are_the_trained_runs_at_epoch_0(data):
-    from helpers.explorer_stats import init_statistics
+    from helpers.experiments.explorer_stats import init_statistics
     cfg = TrainConfig(epochs=1, probe_layers=(), record_epochs=(0,), states_every=None, grad_every=None,
                       test_every=1, grad_epochs=(0,))
     for variant in ("layernorm", "residual_layernorm"):
@@ -124,7 +126,8 @@ def test_anisotropy_is_one_for_an_isometry_and_n_for_rank_one():
 
 
 def test_batchnorm_at_init_for_any_input_dimension_matches_the_block_stack(data):
-    """finite_width.batchnorm_ratio (inputs of any dimension) reproduces helpers.blocks' batchnorm variant on the seed
+    """finite_width.batchnorm_ratio (inputs of any dimension) reproduces helpers.engine.blocks' batchnorm variant on
+    the seed
     task's one-number inputs; with full-rank inputs ReLU's ratio is Yang et al.'s pi/(pi-1) per layer within 2x."""
     x, y = data.x.double(), data.y.double()
     mine = finite_width.batchnorm_ratio(["relu", "tanh"], [0, 1], 8, 32, x, y)

@@ -5,10 +5,11 @@ import math
 import pytest
 import torch
 
-from helpers import activations, byo
-from helpers.config import TrainConfig
-from helpers.data import make_dataset
-from helpers.runs import grid
+from helpers import byo
+from helpers.core import activations
+from helpers.core.config import TrainConfig
+from helpers.core.data import make_dataset
+from helpers.engine.runs import grid
 
 
 @pytest.mark.parametrize("text", ["", "x +", "import os", "__import__('os')", "x.real", "y * 2", "sin(x, 2)",
@@ -72,7 +73,7 @@ def test_the_extras_leave_the_registry_as_they_found_it():
 
 def test_the_page_trainers_presets_are_chapter_11s_activations():
     """The in-page trainer types chapter 11's four as formulas; each computes what byo.EXTRAS defines."""
-    from helpers.browser_trainer import FORMULA_PRESETS
+    from helpers.interactive.browser_trainer import FORMULA_PRESETS
     x = torch.linspace(-6, 6, 121, dtype=torch.float64)
     assert len(FORMULA_PRESETS) == len(byo.EXTRAS)
     for text, (_, _, _, fn, _) in zip(FORMULA_PRESETS.values(), byo.EXTRAS.values()):

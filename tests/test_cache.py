@@ -1,11 +1,11 @@
 """The result cache: computed once, loaded after, a corrupt file is a miss, stale entries can be pruned,
 and the key covers code and machine path but not presentation code."""
-import ast
-from pathlib import Path
 
 import numpy as np
+import pytest
 
-from helpers import cache, store
+from helpers.core import store
+from helpers.experiments import cache
 
 
 def _tiny(calls):
@@ -66,29 +66,49 @@ def test_folder_from_environment_book_root_or_working_directory(tmp_path, monkey
     assert cache.folder() == tmp_path / ".cache"
 
 
-def test_presentation_code_is_not_in_the_key_and_computing_code_never_imports_it():
-    """Editing a figure, a table or a finding must not recompute anything; so no module that feeds a
-    cached computation may import one of those (else a change there would silently go stale)."""
+def test_the_folders_every_key_hashes_import_nothing_outside_them():
+    """The folder rule: core/ and engine/ are in every key, so a module there may import only from them (and the
+    package's __init__); otherwise an edit elsewhere (a figure, a finding) would feed a run without entering its key."""
     package = cache.PACKAGE
-    excluded = {m.removesuffix(".py") for m in cache.NOT_COMPUTING} - {"cache"}
-    for f in package.rglob("*.py"):
-        rel = f.relative_to(package)
-        if rel.parts[0] in cache.NOT_COMPUTING:
-            continue
-        for node in ast.walk(ast.parse(f.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                names = [node.module] if node.module else [a.name for a in node.names]
-                bad = [n for n in names if n.split(".")[0] in excluded]
-                assert not bad, f"{rel} imports {bad}, which is outside the cache key"
-    assert Path(package / "plotting").is_dir() and "plotting" in cache.NOT_COMPUTING
+    for top in cache.ALWAYS:
+        for f in (package / top).rglob("*.py"):
+            reached = cache._imports(f)
+            assert all(m.split(".")[0] in cache.ALWAYS for m in reached), f"{f.relative_to(package)} imports {reached}"
+    assert "plotting" not in cache.ALWAYS and "findings" not in cache.ALWAYS
 
 
-def test_optional_modules_enter_only_the_keys_of_the_runs_that_name_them(tmp_path):
-    base, with_theory = cache.code_hash(), cache.code_hash(("theory.py",))
+def test_a_named_module_enters_the_key_with_everything_it_imports(tmp_path):
+    """Naming the measurements at initialisation brings in the theory they call; naming nothing keeps the theory,
+    the findings and the figures out; a name that is no module is refused."""
+    assert cache.imported(("experiments.at_init",)) >= {"experiments.at_init", "theory", "theory.mean_field",
+                                                         "theory.criticality"}
+    assert not any(m.startswith(("plotting", "findings")) for m in cache.imported(("experiments.at_init",)))
+    base, with_theory = cache.code_hash(), cache.code_hash(("theory",))
     assert base != with_theory
-    assert cache.path("demo", {}, tmp_path) != cache.path("demo", {}, tmp_path, modules=("theory.py",))
-    res = cache.cached("demo", {}, _tiny([]), tmp_path, modules=("theory.py",))
+    assert cache.path("demo", {}, tmp_path) != cache.path("demo", {}, tmp_path, modules=("theory",))
+    res = cache.cached("demo", {}, _tiny([]), tmp_path, modules=("theory",))
     assert res.meta["cache"]["code_with_modules"] == with_theory and not cache.prune(tmp_path)
+    with pytest.raises(ValueError, match="no module helpers.theory.py"):
+        cache.code_hash(("theory.py",))
+
+
+def test_editing_a_figure_changes_no_key_and_editing_the_engine_changes_every_key(tmp_path, monkeypatch):
+    """The rule measured on a copy of the package: a line added to a plotting module leaves the key, one added to an
+    engine module changes it."""
+    import shutil
+    copy = tmp_path / "helpers"
+    shutil.copytree(cache.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "PACKAGE", copy)
+    key = lambda: (cache.code_hash.cache_clear(), cache.code_hash(("experiments.at_init",)))[1]
+    before = key()
+    (copy / "plotting" / "style.py").write_text((copy / "plotting" / "style.py").read_text() + "\n# a comment\n")
+    assert key() == before
+    (copy / "theory" / "criticality.py").write_text((copy / "theory" / "criticality.py").read_text() + "\n# x\n")
+    after_theory = key()
+    assert after_theory != before
+    (copy / "engine" / "batched.py").write_text((copy / "engine" / "batched.py").read_text() + "\n# a comment\n")
+    assert key() != after_theory
+    cache.code_hash.cache_clear()
 
 
 def test_derived_values_are_computed_once_and_a_corrupt_file_is_a_miss(tmp_path):
@@ -121,7 +141,7 @@ def test_derived_value_that_cannot_be_written_is_still_returned(tmp_path):
 def test_what_is_missing_is_said_before_it_is_computed():
     """precompute.missing probes the cache without computing; compute_missing says what and about how long first,
     then a line per piece; afterwards nothing is missing (what a chapter and `report` print on a fresh clone)."""
-    from helpers import precompute
+    from helpers.experiments import precompute
     assert precompute.missing(["init_pieces"]) == [("init_pieces", "init_pieces", 1)]
     said: list[str] = []
     precompute.compute_missing(["init_pieces"], log=said.append)

@@ -4,8 +4,9 @@ import sys
 import numpy as np
 import pytest
 
-from helpers import cache, store
 from helpers.__main__ import main
+from helpers.core import store
+from helpers.experiments import cache
 
 ARTIFACTS = ["learned_functions.png", "loss_curves.png", "gradient_flow.png", "hidden_activations.png",
              "report.md", "baseline.npz"]
@@ -106,7 +107,7 @@ def test_every_activation_alone_writes_the_whole_folder(tmp_path, name):
 
 def test_a_failed_write_leaves_the_earlier_folder_as_it_was(tmp_path, monkeypatch, capsys):
     """All new files or none: a figure that fails after baseline.npz was made replaces nothing."""
-    from helpers import report
+    from helpers.findings import report
     out = tmp_path / "af"
     assert main(["baseline", "--out", str(out), "--activations", "relu", "--epochs", "3", "--seeds", "1"]) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from helpers.data import landmarks, make_dataset, target_fn
+from helpers.core.data import landmarks, make_dataset, target_fn
 
 
 def test_seed_dataset_is_the_specified_one(data):
@@ -41,7 +41,7 @@ def test_other_targets_and_bad_ones():
 
 
 def test_digits_split_standardisation_and_targets():
-    from helpers.data import DIGITS_TRAIN, digits, from_description
+    from helpers.core.data import DIGITS_TRAIN, digits, from_description
     d = digits()
     assert (d.x.shape, d.y.shape, d.x_test.shape, d.y_test.shape) == ((DIGITS_TRAIN, 64), (DIGITS_TRAIN, 10),
                                                                       (1797 - DIGITS_TRAIN, 64), (517, 10))
@@ -58,7 +58,7 @@ def test_digits_split_standardisation_and_targets():
 
 
 def test_digits_landmarks():
-    from helpers.data import digits
+    from helpers.core.data import digits
     marks = landmarks(digits())
     assert marks["constant"] == pytest.approx(math.log(10), abs=0.01)   # near-uniform classes
     assert 0.09 < marks["chance"] < 0.11

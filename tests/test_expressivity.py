@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import probes, stats
-from helpers.data import make_dataset, target_fn
-from helpers.models import StackedMLP, tent_mlp
+from helpers.analysis import stats
+from helpers.core.data import make_dataset, target_fn
+from helpers.core.models import StackedMLP, tent_mlp
+from helpers.engine import probes
 
 
 def test_tent_network_is_exact_and_has_two_to_the_k_pieces():

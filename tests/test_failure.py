@@ -1,7 +1,7 @@
 import numpy as np
 
-from helpers import failure
-from helpers.store import Results
+from helpers.analysis import failure
+from helpers.core.store import Results
 
 CONST, BEST = 0.5, 0.01
 

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from helpers.activations import ACTIVATIONS
-from helpers.models import MLP, StackedMLP, flatten, init_params
+from helpers.core.activations import ACTIVATIONS
+from helpers.core.models import MLP, StackedMLP, flatten, init_params
 
 
 def test_torch_default_init_is_exactly_nn_linear():

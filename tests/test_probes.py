@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import probes, workspace
-from helpers.activations import ACTIVATIONS
-from helpers.config import TrainConfig
-from helpers.models import MLP, StackedMLP
-from helpers.recorder import Recorder
+from helpers.core import workspace
+from helpers.core.activations import ACTIVATIONS
+from helpers.core.config import TrainConfig
+from helpers.core.models import MLP, StackedMLP
+from helpers.engine import probes
+from helpers.engine.recorder import Recorder
 
 
 def _hand_gradients(net: MLP, x, y):
@@ -97,7 +98,7 @@ def test_recorder_probes_equal_the_plain_forward(data):
     net = StackedMLP.from_seeds(names, list(range(len(names))), 5, 16, dtype=torch.float64)
     cfg = TrainConfig(epochs=10, probe_layers=(1, 3))         # epoch 10: test loss, states and records due
     rec = Recorder(cfg, data.to("cpu", torch.float64), net.M, 5, 16)
-    test = rec.epoch(10, net, torch.ones(net.M, dtype=torch.bool))
+    test = rec.end_of_epoch(10, net, torch.ones(net.M, dtype=torch.bool))
     out, _ = net(data.x_test.double())
     assert torch.allclose(test, probes.per_model_mse(out, data.y_test.double()), rtol=1e-13, atol=0)
     _, pre = net(data.x_test[::10].double(), keep=True)                       # the hidden units' grid
@@ -120,7 +121,7 @@ def test_relative_slope_is_the_closed_form_derivative(name):
     assert torch.allclose(kernel, closed, rtol=1e-13, atol=1e-15, equal_nan=True)
     assert torch.equal(kernel == 0, closed == 0)
     assert probes.relative_slope(act, torch.tensor([math.nan, 1.0], dtype=torch.float64))[0].isnan()
-    same = lambda u, v: torch.allclose(u, v, rtol=1e-13, atol=1e-15, equal_nan=True)  # noqa: E731  (strided: last bit)
+    same = lambda u, v: torch.allclose(u, v, rtol=1e-13, atol=1e-15, equal_nan=True) # (strided: last bit)
     buf = torch.full((2, len(h)), math.nan, dtype=torch.float64)
     wide = torch.stack([h, -h]).T                                 # non-contiguous, as the blocks' path hands in
     probes.relative_slope(act, wide, act.fn(wide), buf.T)

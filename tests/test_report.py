@@ -3,12 +3,12 @@ import re
 import numpy as np
 import pytest
 
-from helpers import report, stats
-from helpers.config import TrainConfig
-from helpers.data import landmarks
-from helpers.findings import seed
-from helpers.runs import grid
-from helpers.tables import Table, md_table, text_table
+from helpers.analysis import stats
+from helpers.core.config import TrainConfig
+from helpers.core.data import landmarks
+from helpers.engine.runs import grid
+from helpers.findings import report, seed
+from helpers.findings.tables import Table, md_table, text_table
 
 
 def test_ratio_rules():
@@ -43,7 +43,7 @@ def test_report_numbers_come_from_the_results(tiny):
 
 
 def test_report_refuses_results_that_are_not_a_seed_run(tiny, tmp_path):
-    from helpers.store import Results
+    from helpers.core.store import Results
     other = Results({"loss": np.zeros((2, 3))}, {"loss": ("activation", "epoch")}, {}, {"cache": {"name": "spectral"}})
     with pytest.raises(ValueError, match=r"x\.npz is a 'spectral' run .* not a seed run"):
         report.check_seed_run(other, "x.npz")
@@ -65,7 +65,7 @@ def test_md_table_escapes_pipes_inside_cells():
 
 
 def test_headers_are_typeset_as_the_prose_writes_them():
-    from helpers.tables import typeset
+    from helpers.findings.tables import typeset
     assert typeset("||dL/dh_1|| / ||dL/dh_20||") == (r"$\lVert\partial L/\partial h_{1}\rVert$ / "
                                                       r"$\lVert\partial L/\partial h_{20}\rVert$")
     assert typeset("chi_1 at sigma_w^2, q*, xi") == r"$\chi_1$ at $\sigma_w^2$, $q^*$, $\xi$"

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from helpers import book
-from helpers.config import TrainConfig
-from helpers.runs import concat, grid, stacked, take
+from helpers.core.config import TrainConfig
+from helpers.engine.runs import concat, grid, stacked, take
+from helpers.experiments import registry
 
 
 def test_grid_dims_and_coords(data):
@@ -31,7 +31,7 @@ def test_stacked_pads_layers_and_concat_take_round_trip(data):
                                           (dict(init="glorot_uniform"), "valid choices")])
 def test_baseline_config_is_validated(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        book.Baseline(**kwargs)
+        registry.Baseline(**kwargs)
 
 
 def test_grid_refuses_bad_learning_rates(data):
@@ -40,6 +40,6 @@ def test_grid_refuses_bad_learning_rates(data):
 
 
 def test_every_shared_run_has_pieces_and_a_cost():
-    tasks = book.tasks()
-    assert {run for run, _, _ in tasks} == {"seed_run"} | set(book.RUNS)
+    tasks = registry.tasks()
+    assert {run for run, _, _ in tasks} == {"seed_run"} | set(registry.RUNS)
     assert all(cost > 0 for _, _, cost in tasks) and tasks == sorted(tasks, key=lambda t: -t[2])

@@ -4,33 +4,35 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import at_init, dead_units, rebuild
-from helpers.config import TrainConfig
-from helpers.explorer_stats import on_interval
-from helpers.runs import grid
+from helpers.analysis import rebuild
+from helpers.core.config import TrainConfig
+from helpers.engine.runs import grid
+from helpers.experiments import at_init
+from helpers.experiments.explorer_stats import on_interval
+from helpers.theory import dead_at_birth
 
 
 def test_first_layer_dead_probability_closed_form_and_monte_carlo():
-    assert dead_units.p_dead_first_layer() == pytest.approx(1 / (4 * math.pi))
-    assert dead_units.p_dead_first_layer(0.5) == pytest.approx(0.375)
-    assert dead_units.p_dead_first_layer_mc(200_000) == pytest.approx(1 / (4 * math.pi), abs=0.002)
+    assert dead_at_birth.p_dead_first_layer() == pytest.approx(1 / (4 * math.pi))
+    assert dead_at_birth.p_dead_first_layer(0.5) == pytest.approx(0.375)
+    assert dead_at_birth.p_dead_first_layer_mc(200_000) == pytest.approx(1 / (4 * math.pi), abs=0.002)
 
 
 def test_point_death_formula_against_simulation():
     bd = at_init.born_dead([2, 4], [1, 5], samples=2000)
     for i, w in enumerate(bd.coords["width"]):
         for j, L in enumerate(bd.coords["depth"]):
-            p = dead_units.p_point_dead(w, L)
+            p = dead_at_birth.p_point_dead(w, L)
             assert abs(bd["point_dead"][i, j] - p) < 4 * math.sqrt(p * (1 - p) / 2000) + 1e-3
             assert bd["born_dead"][i, j] <= bd["point_dead"][i, j] + 1e-12  # dead at birth implies point-dead
-    assert dead_units.p_point_dead(64, 10) == pytest.approx(10 * 2.0 ** -64, rel=1e-6)
+    assert dead_at_birth.p_point_dead(64, 10) == pytest.approx(10 * 2.0 ** -64, rel=1e-6)
 
 
 def test_dead_profile_prediction_against_initialised_networks(data):
     res = at_init.init_states(["relu"], list(range(30)), data, inits=("torch_default",))
     measured = res.sel("unit_states", init="torch_default", activation="relu", unit_state="dead").mean(0)
-    assert np.allclose(measured, dead_units.relu_dead_profile(), atol=0.05)
-    assert dead_units.relu_dead_profile(init="kaiming")[0] == 0.0
+    assert np.allclose(measured, dead_at_birth.relu_dead_profile(), atol=0.05)
+    assert dead_at_birth.relu_dead_profile(init="kaiming")[0] == 0.0
 
 
 def test_on_intervals():

@@ -1,6 +1,6 @@
 import numpy as np
 
-from helpers import stats
+from helpers.analysis import stats
 
 
 def test_mean_keeps_the_digit_of_the_sds_leading_digit():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from helpers import store
+from helpers.core import store
 
 
 def _results():

@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import at_init, theory
-from helpers.activations import ACTIVATIONS
+from helpers import theory
+from helpers.core import activations
+from helpers.core.activations import ACTIVATIONS
+from helpers.experiments import at_init
 
 
 def test_gaussian_expectations_against_closed_forms():
@@ -86,7 +88,7 @@ def test_gauss_moments_match_quadrature_and_closed_forms():
     sqrt(q / 2 pi)); E||softmax(z) - e_y||^2 runs from 0.9 (small logits) toward 1.8 (large)."""
     q = np.logspace(-13, 13, 27)
     for name in ("tanh", "gelu", "sigmoid", "elu"):
-        act = theory.activations.get(name)
+        act = activations.get(name)
         a2, d2, m = theory.gauss_moments(name, q)
         square, slope2 = (lambda h, a=act: a.fn(h) ** 2), (lambda h, a=act: a.derivative(h) ** 2)
         for i, v in enumerate(q):
@@ -105,8 +107,8 @@ def test_mean_field_per_input_against_wide_networks(data, init, name):
     """The layer 1 / layer 10 ratio of ||dL/dh_l|| of freshly drawn networks, geometric mean over seeds, against
     the per-input mean field at the same width: within 40% at width 64 and 25% at width 1024 (layer 1, fed one
     number, fluctuates most from seed to seed). These are cases where one pooled recursion missed by 2 to 4x."""
-    from helpers.models import StackedMLP
-    from helpers.probes import layer_gradients
+    from helpers.core.models import StackedMLP
+    from helpers.engine.probes import layer_gradients
     for width, seeds, tol in ((64, 8, 0.4), (1024, 4, 0.25)):
         net = StackedMLP.from_seeds([name] * seeds, list(range(seeds)), 10, width, init, dtype=torch.float64)
         gh = layer_gradients(net, data.x.double(), data.y.double())[1].numpy()
@@ -145,8 +147,8 @@ def test_sweep_layout_and_edge_init(sweep):
 def test_mean_field_for_images_layer_one_and_he_relu():
     """Many inputs per example (the digits): layer 1's variance is Var(W) |x|^2 + Var(b) averaged over the
     images, against freshly drawn networks; He-initialised ReLU keeps the gradient exactly (ratio 1)."""
-    from helpers.data import digits
-    from helpers.models import init_params
+    from helpers.core.data import digits
+    from helpers.core.models import init_params
     x = digits().x
     for init in ("torch_default", "kaiming"):
         mf = theory.mean_field("tanh", 5, 64, init, x=x.numpy())

@@ -1,9 +1,9 @@
 """Chapter 8's comparison: verdicts from each task's facts, and the digits runs laid out like the sine runs."""
 import numpy as np
 
-from helpers.analysis import layer_ratio
+from helpers.analysis.measures import layer_ratio
+from helpers.core.store import Results
 from helpers.findings import transfer
-from helpers.store import Results
 
 
 def test_verdicts_follow_the_rule_on_both_tasks():

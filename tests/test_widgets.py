@@ -11,12 +11,15 @@ import pytest
 import torch
 
 import helpers
-from helpers import activations, plotting, probes, static_explorers, widgets
-from helpers.config import TrainConfig
-from helpers.data import make_dataset, on_training_interval
-from helpers.explorer_stats import init_statistics, on_interval
-from helpers.models import StackedMLP
-from helpers.runs import grid
+from helpers import plotting
+from helpers.core import activations
+from helpers.core.config import TrainConfig
+from helpers.core.data import make_dataset, on_training_interval
+from helpers.core.models import StackedMLP
+from helpers.engine import probes
+from helpers.engine.runs import grid
+from helpers.experiments.explorer_stats import init_statistics, on_interval
+from helpers.interactive import static_explorers, widgets
 
 
 def test_init_view_shows_the_requested_network():
@@ -47,7 +50,7 @@ def test_init_statistics_follow_theory_for_critical_relu():
 @pytest.mark.parametrize("name", list(activations.ACTIVATIONS))
 def test_init_statistics_match_the_probes_definitions(name):
     """The explorer's fast path (the engine's backward, on-units by interval) against the reference
-    definitions in helpers.probes (autograd, phi' in closed form), on the same three networks."""
+    definitions in helpers.engine.probes (autograd, phi' in closed form), on the same three networks."""
     depth = 30 if name == "sigmoid" else 6   # sigmoid at depth 30: gradients near 1e-20, relative check
     s = init_statistics(depth, 16, name, "torch_default")
     net = StackedMLP.from_seeds([name] * 3, [0, 1, 2], depth, 16, "torch_default", dtype=torch.float64)
@@ -55,7 +58,7 @@ def test_init_statistics_match_the_probes_definitions(name):
     x, y = data.x.double(), data.y.double()
     pre = torch.stack(probes.pre_activations(net, x))
     gw, gh = probes.layer_gradients(net, x, y)
-    geo = lambda g: np.exp(np.log(g.numpy()).mean(0))  # noqa: E731
+    geo = lambda g: np.exp(np.log(g.numpy()).mean(0))
     assert np.allclose(s["grad_h"], geo(gh), rtol=1e-9, atol=0) and np.allclose(s["grad_w"], geo(gw), rtol=1e-9, atol=0)
     assert np.allclose(s["h_std"], pre.std(dim=(2, 3)).mean(1).numpy(), rtol=1e-9)
     on = probes.is_on(activations.get(name), pre)

@@ -1,4 +1,4 @@
-"""The chapters' tables whose last digits another CPU may move (helpers.agreement): each cell tagged
+"""The chapters' tables whose last digits another CPU may move (helpers.analysis.agreement): each cell tagged
 check-within-spread is recomputed from this machine's runs and must agree with the committed output
 within the spread it prints. nbval compares every other checked cell exactly."""
 import contextlib
@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import NO_RUNS, book_runs_ready
 
-from helpers import agreement, findings, summary
+from helpers import findings
+from helpers.analysis import agreement
+from helpers.findings import summary
 
 TAG = "check-within-spread"
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -86,8 +88,8 @@ def test_a_number_moved_beyond_its_spread_fails():
 def test_a_built_in_activations_card_agrees_within_its_spread_with_the_book():
     """The report card of ReLU, from runs it trains itself, prints within their spread the rows that the book's own
     runs give (the same definitions and rounding, other processes, other batches of models)."""
-    from helpers import card
-    from helpers.tables import Table
+    from helpers.byo import card
+    from helpers.findings.tables import Table
     tables = card.rows({"relu": card.measure("relu", None, log=lambda m: None)}, card.book_runs())
     for t in tables.values():
         ours = next(r for r in t.rows if r[0].endswith("(this card)"))

@@ -24,7 +24,7 @@ def main(version: str, out: str) -> None:
         with tarfile.open(Path(tmp) / f"tensorflow-tfjs-{version}.tgz") as t:
             (out_dir / "tf.min.js").write_bytes(t.extractfile("package/dist/tf.min.js").read())
         with tarfile.open(Path(tmp) / f"tensorflow-tfjs-backend-wasm-{version}.tgz") as t:
-            read = lambda name: t.extractfile(f"package/dist/{name}").read()  # noqa: E731
+            read = lambda name: t.extractfile(f"package/dist/{name}").read()
             (out_dir / "tf-backend-wasm.min.js").write_bytes(read("tf-backend-wasm.min.js"))
             urls = {n: "data:application/wasm;base64," + base64.b64encode(read(n)).decode() for n in WASM}
     head = f"// TensorFlow.js {version}'s WASM backend binaries, vendored by tools/vendor_tfjs.py\n"

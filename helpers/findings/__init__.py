@@ -1,5 +1,5 @@
-"""What each chapter states, computed once from the book's cached runs (helpers.book): one function
-per chapter returns its named numbers (rounded by helpers.stats) and tables (helpers.tables). The
+"""What each chapter states, computed once from the book's cached runs (helpers.experiments.registry): one function
+per chapter returns its named numbers (rounded by helpers.analysis.stats) and tables (helpers.findings.tables). The
 chapter glues and prints them; the summary and report.md merge the very same values."""
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from functools import lru_cache
 @lru_cache(maxsize=None)
 def chapter(name: str) -> dict:
     """The findings of one chapter module (seed, gradients, sparsity, ..., stacks): computed once per code and
-    machine path (helpers.cache.derived), so the summary and the checks load what the chapter computed."""
+    machine path (helpers.experiments.cache.derived), so the summary and the checks load what the chapter computed."""
     from importlib import import_module
 
-    from .. import cache
+    from ..experiments import cache
     return cache.derived(f"findings_{name}", lambda: import_module(f"{__name__}.{name}").findings())
 
 
@@ -21,7 +21,7 @@ def glue(values: dict, names: list[str] | None = None) -> None:
     import numpy as np
     from myst_nb import glue as _glue
 
-    from ..stats import Text
+    from ..analysis.stats import Text
     for name, value in values.items():
         if (names is None or name in names) and isinstance(value, (int, float, str, np.generic)):
             value = value.item() if isinstance(value, np.generic) else value

@@ -1,11 +1,14 @@
-"""Chapter 11, beyond the eight: Mish, Softplus, sine and Snake measured as the report card measures (helpers.card),
+"""Chapter 11, beyond the eight: Mish, Softplus, sine and Snake measured as the report card measures (helpers.byo.card),
 next to the book's eight."""
 from __future__ import annotations
 
 import numpy as np
 
-from .. import book, byo, card, stats
-from ..data import make_dataset
+from .. import byo
+from ..analysis import stats
+from ..byo import card
+from ..core.data import make_dataset
+from ..experiments import registry
 
 
 def findings() -> dict:
@@ -14,7 +17,7 @@ def findings() -> dict:
 
 
 def _findings() -> dict:
-    new, ref = book.beyond(), card.book_runs()
+    new, ref = registry.beyond(), card.book_runs()
     tables = card.rows(new, ref)
     f = {f"{k}_table": t for k, t in tables.items()}
     data = make_dataset()
@@ -22,7 +25,8 @@ def _findings() -> dict:
     for name in ("gelu", "silu", "tanh", "elu"):
         f[f"bx_d20_{name}"] = stats.at_spread(ref["depth 20"].sel("final_test_mse", activation=name, depth=20, lr=1e-3))
     f["bx_digits_best_book"] = max(stats.rounded(100 * ref["digits"].sel("final_test_accuracy", init="torch_default",
-                                                                         depth=10, activation=n)) for n in book.ACTS)
+                                                                         depth=10, activation=n))
+                                   for n in registry.ACTS)
     for name, r in everyone:
         train, test, wide = card.seed_task_summary(r["seed task"], name, data)
         f[f"bx_test_{name}"], f[f"bx_wide_{name}"] = test, wide

@@ -10,13 +10,16 @@ import warnings
 import numpy as np
 import torch
 
-from .. import activations, book, failure, stats, theory
-from ..analysis import layer_ratio
-from ..data import digits, landmarks, linear_classifier
-from ..store import Results
-from ..tables import Table, Tables
+from .. import theory
+from ..analysis import failure, stats
+from ..analysis.measures import layer_ratio
+from ..core import activations
+from ..core.data import digits, landmarks, linear_classifier
+from ..core.store import Results
+from ..experiments import registry
 from . import stability
 from .gradients import theory_misfits
+from .tables import Table, Tables
 from .transfer import at_init, comparison, digits_task, facts, sine_task, view
 
 STEPS = (0, 100, 200, 500)                        # Adam steps at which gradients are compared
@@ -115,14 +118,14 @@ def weak_linear_accuracy(data, C: float = 1e4) -> tuple[float, float]:
 def first_layer_margin(data, seeds: int = 5) -> float:
     """At the default init, the smallest over first-layer units (five seeds) of max_n w . x_n over the test
     images: how far below zero a unit's bias would have to go for the unit to be off for every image."""
-    from ..models import init_params
+    from ..core.models import init_params
     w = torch.stack([init_params(s, 1, 64, "torch_default", torch.float64, d_in=64, d_out=10)[0][0]
                      for s in range(seeds)])                                # [seed, 64 pixels, 64 units]
     return float((data.x_test @ w).amax(1).min())
 
 
 def findings() -> dict:
-    res, sweep, data = book.digits_run(), book.digits_lr(), digits()
+    res, sweep, data = registry.digits_run(), registry.digits_lr(), digits()
     marks = landmarks(data)
     d10 = view(res, "torch_default", 10)
     f: dict = {"digits_train": len(data.x), "digits_test": len(data.x_test),
@@ -158,9 +161,9 @@ def findings() -> dict:
     f["digits_misfit_default"] = round(max(theory_misfits(at_init(res), "torch_default", (10, 20)).values()), 1)
     he = theory_misfits(at_init(res), "kaiming", (20,))
     f["digits_misfit_he_gelu"], f["digits_misfit_he_silu"] = round(he["gelu"]), round(he["silu"])
-    f["training_ratio_table"] = training_ratio_table(book.seed_run(), d10)
+    f["training_ratio_table"] = training_ratio_table(registry.seed_run(), d10)
     for name in ("relu", "tanh", "sigmoid"):
-        for task, res_, epoch in (("sine", book.seed_run(), 500), ("digits", d10, 50)):
+        for task, res_, epoch in (("sine", registry.seed_run(), 500), ("digits", d10, 50)):
             g = layer_ratio(res_.sel("grad_h", activation=name, grad_epoch=epoch))
             f[f"{task}_ratio500_{name}"] = stats.Text(f"{stats.geo_rounded(g[np.isfinite(g)]):g}")
     g = layer_ratio(d10.sel("grad_h", activation="relu", grad_epoch=10))
@@ -171,14 +174,14 @@ def findings() -> dict:
     f["digits_gain_relu"] = round(stats.geo_mean(relu[np.isfinite(relu)]) ** (1 / 9), 1)   # per layer, 9 layers apart
     f["digits_sigmoid_d20"] = stats.geo_rounded(layer_ratio(at_init(res).sel("grad_h", case="torch_default", depth=20,
                                                                        activation="sigmoid")))
-    f["sine_off_init_relu"] = stats.rounded(book.seed_run().sel("unit_states", activation="relu",
+    f["sine_off_init_relu"] = stats.rounded(registry.seed_run().sel("unit_states", activation="relu",
                                                                 unit_state="off")[:, 0, :].mean(-1))
     off = d10.sel("unit_states", unit_state="off").mean(-1)                  # [act, seed, state epoch]
     for name in ("relu", "leaky_relu"):
         a = d10.index("activation", name)
         f[f"digits_off_init_{name}"], f[f"digits_off_end_{name}"] = (stats.rounded(off[a, :, 0]),
                                                                      stats.rounded(off[a, :, -1]))
-    f["off_table"] = off_table(book.seed_run(), d10)
+    f["off_table"] = off_table(registry.seed_run(), d10)
     f["dead_table"] = dead_by_layer(sweep)
     dead = sweep.sel("unit_states", activation="relu", unit_state="dead")[..., -1, :]     # [lr, seed, layer]
     f["digits_dead_l10_lr01"] = stats.rounded(dead[sweep.index("lr", 0.1), :, -1])
@@ -197,7 +200,7 @@ def findings() -> dict:
     f["digits_best_sweep_lr"] = sweep.coords["lr"][i]
     f["digits_l1_margin"] = round(first_layer_margin(data), 1)
     f["mode_table"] = Table(*failure.mode_table(sweep), "Digits: most common ending and its count over 5 seeds")
-    f["boundary_table"] = boundaries(book.lr_sweep(), sweep)
+    f["boundary_table"] = boundaries(registry.lr_sweep(), sweep)
     ok = failure.converged_lrs(sweep)
     f["digits_max_ok_relu"], f["digits_max_ok_tanh"] = (float(ok[n].max()) for n in ("relu", "tanh"))
     digits_side = digits_task(res, sweep, weak_train)

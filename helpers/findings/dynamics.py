@@ -6,10 +6,11 @@ import math
 
 import numpy as np
 
-from .. import book, stats
-from ..analysis import layer_ratio
-from ..tables import Table, Tables
+from ..analysis import stats
+from ..analysis.measures import layer_ratio
+from ..experiments import registry
 from . import chapter
+from .tables import Table, Tables
 
 EPOCHS = (1, 100, 200)
 # An Adam step this small relative to the weights is driven by float64 rounding noise in a gradient that
@@ -18,7 +19,7 @@ UPDATE_FLOOR = 1e-10
 
 
 def findings() -> dict:
-    res = book.seed_run()
+    res = registry.seed_run()
     f: dict = {}
     f["grad_tables"] = Tables({e: Table(["layer"] + [str(l) for l in res.coords["layer"]],
                                  [[n] + [stats.geo_spread(res.sel("grad_h", activation=n, grad_epoch=e)[:, l])

@@ -7,11 +7,13 @@ import math
 import numpy as np
 import torch
 
-from .. import book, probes, rebuild, stats
-from ..data import best_line, landmarks, make_dataset, on_training_interval, target_fn
-from ..models import tent_mlp
-from ..tables import Table, Tables
+from ..analysis import rebuild, stats
+from ..core.data import best_line, landmarks, make_dataset, on_training_interval, target_fn
+from ..core.models import tent_mlp
+from ..engine import probes
+from ..experiments import registry
 from .gradients import first_crossing
+from .tables import Table, Tables
 
 
 def construction_pieces(depth: int, width: int) -> int:
@@ -33,7 +35,7 @@ def interpolation_mse(target: str, k: float, pieces: int) -> float:
 
 
 def findings() -> dict:
-    res, data = book.seed_run(), make_dataset()
+    res, data = registry.seed_run(), make_dataset()
     f: dict = {}
     # the linear collapse
     slope, intercept = best_line(data)
@@ -50,7 +52,7 @@ def findings() -> dict:
     f["ls_slope"] = round(slope, 4)
     f["straight_line_dev"] = "below 1e-5" if dev < 1e-5 else f"{dev:.0e}"    # predictions are stored in float32
     # pieces at init and trained
-    init = book.init_pieces()
+    init = registry.init_pieces()
     p = init["pieces"]
     f["init_pieces_table"] = Table(["depth"] + [str(w) for w in init.coords["width"]],
                                    [[str(d)] + [f"{np.median(p[0, i, j]):.0f}" for j in range(p.shape[2])]
@@ -65,7 +67,7 @@ def findings() -> dict:
         rows.append([name, stats.at_spread(counts)])
         f[f"pieces_trained_{name}"] = stats.rounded(counts)
         f[f"pieces_seed_{name}"] = {"units": 10 * 64, "pieces": counts}
-    budget = book.budget_grid()
+    budget = registry.budget_grid()
     for depth, width in budget.meta["config"]["shapes"]:
         net = rebuild.trained(budget, params=f"params_L{depth}_W{width}", depth=depth, width=width,
                               target="sin(6x)", activation="relu")
@@ -76,7 +78,7 @@ def findings() -> dict:
     f["trained_pieces_table"] = Table(["trained network", "pieces"], rows,   # per seed: not portable
                                       "Linear pieces on [-pi, pi] after training (mean ± sd over seeds)")
     # the tent map
-    tent = book.tent()
+    tent = registry.tent()
     rows = [["hand-built 4 x 2", "0 (exact)", str(probes.linear_pieces(tent_mlp(4)).item())]]
     for depth, width in tent.meta["config"]["shapes"]:
         tag = f"L{depth}_W{width}"
@@ -131,7 +133,7 @@ def findings() -> dict:
     f["extrapolation_table"] = Table(["", "MSE vs the clean target outside [-pi, pi]", "slope near x = 2 pi"], rows,
                                      "Extrapolation to [-2 pi, 2 pi]")
     # spectral bias
-    spec = book.spectral()
+    spec = registry.spectral()
     xs = np.asarray(spec.coords["x_wide"])
     inside = on_training_interval(xs)
     epochs = spec.coords["record_epoch"]

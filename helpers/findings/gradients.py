@@ -7,11 +7,14 @@ import math
 
 import numpy as np
 
-from .. import activations, analysis, book, failure, rebuild, stats, theory
-from ..analysis import layer_ratio
-from ..data import make_dataset
-from ..models import INITS
-from ..tables import Table
+from .. import theory
+from ..analysis import failure, measures, rebuild, stats
+from ..analysis.measures import layer_ratio
+from ..core import activations
+from ..core.data import make_dataset
+from ..core.models import INITS
+from ..experiments import registry
+from .tables import Table
 
 REPORT_EPOCHS = (0, 1, 100, 200, 500)
 
@@ -101,13 +104,13 @@ def critical_table(names) -> tuple[Table, dict]:
 def gains_after_training(res, data) -> Table:
     """Why the profile flips: the backward gain of the hidden weight matrices (mean over layers 2..10)
     for a random direction (what mean field assumes), for the actual gradient, and at most (the top
-    singular value), at init and after training (analysis.signal_gains)."""
+    singular value), at init and after training (measures.signal_gains)."""
     rows = []
     x, y = data.x.double(), data.y.double()
     for name in res.coords["activation"]:
         cells = []
         for net in (rebuild.initial(res, activation=name), rebuild.trained(res, activation=name)):
-            g = analysis.signal_gains(net, x, y).mean(1).numpy()               # [seed, 3]
+            g = measures.signal_gains(net, x, y).mean(1).numpy()               # [seed, 3]
             cells += [stats.at_spread(g[:, i]) for i in range(3)]
         rows.append([name] + cells)
     return Table(["activation", "init: random", "signal", "top", "end: random", "signal", "top"], rows,
@@ -118,7 +121,7 @@ def gains_after_training(res, data) -> Table:
 def optimizer_table(opt) -> tuple[Table, dict]:
     constant = opt.meta["config"]["landmarks"]["constant"]
     rows, glued = [], {}
-    keys = dict(zip(book.OPTIMIZER_SETTINGS, ["adam_default", "adam_1e12", "adam_1e6", "gd_01", "gd_1"]))
+    keys = dict(zip(registry.OPTIMIZER_SETTINGS, ["adam_default", "adam_1e12", "adam_1e6", "gd_01", "gd_1"]))
     div = failure.exploded(failure.final_loss(opt["loss"]), opt["diverged_epoch"], constant)
     for i, setting in enumerate(opt.coords["setting"]):
         loss = opt["loss"][i, 0]                                          # [seed, epoch]
@@ -135,8 +138,8 @@ def optimizer_table(opt) -> tuple[Table, dict]:
 
 
 def findings() -> dict:
-    res, sweep, data = book.seed_run(), book.init_sweep(), make_dataset()
-    names = book.ACTS
+    res, sweep, data = registry.seed_run(), registry.init_sweep(), make_dataset()
+    names = registry.ACTS
     f: dict = {}
     f["slope_table"] = Table(["activation", "min phi'", "max phi'"],
                              [[n] + [f"{v:.3f}" for v in activations.get(n).slope_range()] for n in names])
@@ -219,6 +222,6 @@ def findings() -> dict:
         nonlinear = {n: v for n, v in r500.items() if n not in ("identity", "sigmoid")}
         f[f"{kind}_end_min"], f[f"{kind}_end_max"] = min(nonlinear.values()), max(nonlinear.values())
         f[f"{kind}_end_sigmoid"], f[f"{kind}_end_identity"] = r500["sigmoid"], r500["identity"]
-    f["optimizer_table"], glued = optimizer_table(book.optimizers())
+    f["optimizer_table"], glued = optimizer_table(registry.optimizers())
     f |= glued
     return f

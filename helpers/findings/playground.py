@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import math
 
-from .. import book, stats
-from ..analysis import layer_ratio
+from ..analysis import stats
+from ..analysis.measures import layer_ratio
+from ..experiments import registry
 from . import chapter
 
 
 def findings() -> dict:
-    sweep = book.init_sweep()
+    sweep = registry.init_sweep()
     f: dict = {}
     for depth in (20, 50):
         g = sweep.sel("grad_h", case="torch_default", activation="sigmoid", depth=depth)

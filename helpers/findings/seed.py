@@ -6,10 +6,12 @@ import math
 
 import numpy as np
 
-from .. import activations, book, failure, stats
-from ..analysis import layer_ratio
-from ..data import landmarks, make_dataset
-from ..tables import Table
+from ..analysis import failure, stats
+from ..analysis.measures import layer_ratio
+from ..core import activations
+from ..core.data import landmarks, make_dataset
+from ..experiments import registry
+from .tables import Table
 
 LAYERS = (1, 5, 10)
 
@@ -84,7 +86,7 @@ def precision(res, res32) -> Table:
 
 
 def findings() -> dict:
-    res, data = book.seed_run(), make_dataset()
+    res, data = registry.seed_run(), make_dataset()
     marks = landmarks(data)
     f: dict = {f"mark_{k}": round(v, 4) for k, v in marks.items()}
     f["best_line_closed"] = round(0.5 - 3 / math.pi ** 2, 4)   # E[(sin x - a x)^2], a = 3/pi^2, x ~ U(-pi, pi)
@@ -118,5 +120,5 @@ def findings() -> dict:
         s = res.sel("unit_states", activation=name)
         f[f"off_l1_end_{name}"] = stats.rounded(s[:, -1, 0, off])
         f[f"active_l1_end_{name}"] = stats.rounded(s[:, -1, 0, act])
-    f["precision_table"] = precision(res, book.precision())
+    f["precision_table"] = precision(res, registry.precision())
     return f

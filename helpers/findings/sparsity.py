@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .. import activations, analysis, book, dead_units, failure, rebuild, stats
-from ..data import make_dataset
-from ..explorer_stats import on_interval
-from ..tables import Table
+from ..analysis import failure, measures, rebuild, stats
+from ..core import activations
+from ..core.data import make_dataset
+from ..experiments import registry
+from ..experiments.explorer_stats import on_interval
+from ..theory import dead_at_birth
+from .tables import Table
 
 LRS = (1e-3, 1e-2, 3.16e-2, 0.1)
 
@@ -29,10 +32,10 @@ def can_be_dead(name: str) -> bool:
 
 
 def findings() -> dict:
-    res, init, data = book.seed_run(), book.init_states(), make_dataset()
+    res, init, data = registry.seed_run(), registry.init_states(), make_dataset()
     f: dict = {}
     rows = []
-    for name in book.ACTS:
+    for name in registry.ACTS:
         lo, hi = on_interval(name)      # the one definition (the explorers use it too)
         rows.append([name, f"{lo:.2f} < h < {hi:.2f}", "yes" if can_be_dead(name) else "no"])
     f["gelu_slope0_share"] = round(100 * 0.5 / activations.get("gelu").slope_range()[1])   # phi'(0) = 1/2
@@ -40,8 +43,8 @@ def findings() -> dict:
                           "Where a unit is on: |phi'(h)| >= 25% of its maximum")
     # theory 1: first layer
     first = init.sel("unit_states", init="torch_default", activation="relu", unit_state="dead")[:, 0]
-    f["p_dead1"] = round(dead_units.p_dead_first_layer(), 4)
-    f["p_dead1_mc"] = round(dead_units.p_dead_first_layer_mc(), 4)
+    f["p_dead1"] = round(dead_at_birth.p_dead_first_layer(), 4)
+    f["p_dead1_mc"] = round(dead_at_birth.p_dead_first_layer_mc(), 4)
     f["p_dead1_measured"] = stats.at_spread(first)
     f["first_layer_se"] = float(f"{first.std(ddof=1) / np.sqrt(first.size):.1g}")
     f["n_first_units"] = first.size * 64
@@ -49,7 +52,7 @@ def findings() -> dict:
     rows = []
     for i in init.coords["init"]:
         dead = init.sel("unit_states", init=i, activation="relu", unit_state="dead")       # [seed, layer]
-        pred = dead_units.relu_dead_profile(init=i)
+        pred = dead_at_birth.relu_dead_profile(init=i)
         rows.append([f"{i}, measured"] + [f"{v:.2f}" for v in dead.mean(0)])
         rows.append([f"{i}, predicted"] + [f"{v:.2f}" for v in pred])
         f[f"dead10_{i}"] = round(float(dead.mean(0)[-1]), 2)
@@ -64,16 +67,16 @@ def findings() -> dict:
     f["off_differ_layer1"] = int(differ[:, 0].sum())
     f["off_units_total"] = int(u["relu"].size)
     # theory 3: narrow networks
-    bd = book.born_dead()
+    bd = registry.born_dead()
     rows = []
     for w in (2, 4, 8):
         for L in (10, 50):
             i, j = bd.index("width", w), bd.index("depth", L)
-            rows.append([str(w), str(L), f"{dead_units.p_point_dead(w, L):.3f}", f"{bd['point_dead'][i, j]:.3f}",
+            rows.append([str(w), str(L), f"{dead_at_birth.p_point_dead(w, L):.3f}", f"{bd['point_dead'][i, j]:.3f}",
                          f"{bd['born_dead'][i, j]:.3f}"])
     f["born_dead_table"] = Table(["width", "depth", "one input dead: formula", "simulated", "born dead: simulated"],
                                  rows, f"Zero-bias ReLU networks, {bd.meta['config']['samples']} per cell")
-    f["pd_64"] = float(f"{dead_units.p_point_dead(64, 10):.0e}")
+    f["pd_64"] = float(f"{dead_at_birth.p_point_dead(64, 10):.0e}")
     f["bd_2_10"] = round(float(bd["born_dead"][bd.index("width", 2), bd.index("depth", 10)]), 2)
     # theory 4: revival and death in the seed run
     rows = []
@@ -106,7 +109,7 @@ def findings() -> dict:
                               "Active (input, unit) pairs, off units, and zero activation values "
                               "(mean ± sd over seeds)")
     # large learning rates
-    sweep = book.lr_sweep()
+    sweep = registry.lr_sweep()
     div = failure.diverged(sweep)
     rows = []
     for a, name in enumerate(sweep.coords["activation"]):
@@ -130,7 +133,7 @@ def findings() -> dict:
                           f"Units off at the end (mean over layers) and final train MSE, Adam, "
                           f"{len(sweep.coords['seed'])} seeds; diverged runs are counted, not averaged")
     # the flat region
-    mass = {w: analysis.flat_mass(net, data.x_test.double()).numpy()
+    mass = {w: measures.flat_mass(net, data.x_test.double()).numpy()
             for w, net in (("init", rebuild.initial(res)), ("end", rebuild.trained(res)))}
     per = len(res.coords["seed"])
     rows = [[name] + [stats.at_spread(mass[w][a * per:(a + 1) * per, l - 1])

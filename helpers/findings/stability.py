@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 
-from .. import book, failure, stats
-from ..tables import Table
+from ..analysis import failure, stats
+from ..experiments import registry
+from .tables import Table
 
 
 def mode_table(res, title: str) -> Table:
@@ -42,7 +43,7 @@ def findings() -> dict:
     f: dict = {}
     w_std = 1 / math.sqrt(3 * 64)
     f["w_std"] = round(w_std, 3)
-    sweep, gd = book.lr_sweep(), book.gd_sweep()
+    sweep, gd = registry.lr_sweep(), registry.gd_sweep()
     f["adam_table"] = mode_table(sweep, f"Most common ending over {len(sweep.coords['seed'])} seeds, Adam, 500 epochs")
     f["adam_boundaries"], glued = boundaries(sweep)
     f |= glued
@@ -62,7 +63,7 @@ def findings() -> dict:
     big = [i for i, lr in enumerate(sweep.coords["lr"]) if lr > 0.1]
     f["relu_diverged_big"] = stats.count((modes[relu, big] == failure.MODES.index("diverged")).ravel())
     # curvature
-    curv = book.curvature()
+    curv = registry.curvature()
     d10 = curv.index("depth", 10)
     rows = []
     for a, name in enumerate(curv.coords["activation"]):
@@ -99,7 +100,7 @@ def findings() -> dict:
         [[n] + [f"{stats.geo_mean(curv['sharpness'][d, a]):.3g}" for d in range(len(curv.coords["depth"]))]
          for a, n in enumerate(curv.coords["activation"])])
     # depth
-    for key, res in (("depth_activation", book.depth_by_activation()), ("depth_lr", book.depth_by_lr())):
+    for key, res in (("depth_activation", registry.depth_by_activation()), ("depth_lr", registry.depth_by_lr())):
         maj, cnt = failure.majority(failure.modes_of(res))          # [depth, activation, lr]
         seeds = len(res.coords["seed"])
         rows = [[name, f"{lr:g}"] + [f"{failure.SHORT[failure.MODES[maj[d, a, i]]]} {cnt[d, a, i]}/{seeds}"
@@ -114,7 +115,7 @@ def findings() -> dict:
                 f[f"depth_lr_max_{depth}"] = max(good) if good else "none"
             f["depth_lr_grid_max"] = max(res.coords["lr"])
     # budgets and epsilon
-    long = book.long_budget()
+    long = registry.long_budget()
     constant = long.meta["config"]["landmarks"]["constant"]
     rows, epochs = [], len(long.coords["epoch"])
     for lr, tag in zip(long.coords["lr"], ("lr1e4", "lr3e4")):
@@ -126,7 +127,7 @@ def findings() -> dict:
     f["long_epochs"] = epochs
     f["long_table"] = Table(["sigmoid, Adam lr", f"escaped in {epochs} epochs", "escape epoch", "escaped in 500"],
                             rows, f"Is 'never leaves the plateau' a budget? {epochs} epochs")
-    eps = book.eps_at_depth()
+    eps = registry.eps_at_depth()
     constant = eps.meta["config"]["landmarks"]["constant"]
     rows = []
     for a, name in enumerate(eps.coords["activation"]):

@@ -4,7 +4,8 @@ connections, trained on the seed task; which differences between activations sur
 The trained grids join runs computed once each: PyTorch's default init is chapter 4's depth series
 (depth_by_activation, and selu_series for SELU), the "plain" network at Adam 0.1 is chapter 4's learning-rate
 sweep. Quantities (every one over five seeds):
-- test MSE: after 500 epochs, against the clean sine on the dense grid; diverged runs (helpers.failure's rule 1)
+- test MSE: after 500 epochs, against the clean sine on the dense grid; diverged runs (helpers.analysis.failure's
+rule 1)
   are counted, not averaged;
 - epochs to 2x the noise floor: the first epoch whose full-batch train loss (noisy targets) is below
   2 x 0.1^2 = 0.02 ("never" if no epoch is);
@@ -16,11 +17,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import activations, book, failure, stats, theory
-from ..store import Results
-from ..tables import Table
+from .. import theory
+from ..analysis import failure, stats
+from ..core import activations
+from ..core.store import Results
+from ..experiments import registry
 from .gradients import theory_misfits
-from .stacks_grids import (  # noqa: F401
+from .stacks_grids import (
     FLOOR,
     VARIANT_LABEL,
     VARIANTS,
@@ -31,7 +34,7 @@ from .stacks_grids import (  # noqa: F401
     off_share,
     test_mse,
 )
-from .stacks_init import (  # noqa: F401
+from .stacks_init import (
     CASE_LABEL,
     CASES,
     anisotropy,
@@ -41,6 +44,7 @@ from .stacks_init import (  # noqa: F401
     moments_table,
     spectrum_table,
 )
+from .tables import Table
 
 
 def grid_table(res: Results, dim: str, values, measure, fmt, title: str, **fixed) -> Table:
@@ -77,7 +81,7 @@ def percent(values) -> str:
 def residual_theory_table(blk: Results) -> Table:
     """Layer 1 / layer L gradient ratio at init, depth 20: every variant measured, the residual one's mean field."""
     setting = "depth 20, lr 1e-3"
-    depth = book.BLOCK_SETTINGS[setting][0]
+    depth = registry.BLOCK_SETTINGS[setting][0]
     rows = []
     for n in blk.coords["activation"]:
         row = [n]
@@ -117,7 +121,7 @@ def best_fixes(grid: Results, blk: Results, depth: int = 20) -> dict:
     """Per activation, for the cheat sheet: test MSE at `depth` at the default init, and under the fix (an init or
     a layer type, Adam 1e-3) with the lowest geometric-mean test MSE."""
     v = {}
-    setting = next(k for k, (d, lr) in book.BLOCK_SETTINGS.items() if d == depth and lr == 1e-3)
+    setting = next(k for k, (d, lr) in registry.BLOCK_SETTINGS.items() if d == depth and lr == 1e-3)
     for n in grid.coords["activation"]:
         a = grid.index("activation", n)
         options = [test_mse(grid)[grid.index("case", c), grid.index("depth", depth), a] for c in CASES]
@@ -130,7 +134,7 @@ def best_fixes(grid: Results, blk: Results, depth: int = 20) -> dict:
 
 def findings() -> dict:
     f: dict = {}
-    at0, grid, blk = book.stack_at_init(), init_grid(), block_grid()
+    at0, grid, blk = registry.stack_at_init(), init_grid(), block_grid()
     names = at0.coords["activation"]
     f["sigma_table"] = Table(["activation"] + [CASE_LABEL[c] for c in CASES],
                              [[n] + [f"{at0.sel('sigma_w2', case=c, activation=n):.3g}" for c in CASES] for n in names],
@@ -141,7 +145,7 @@ def findings() -> dict:
         mis = theory_misfits(at0, c, [20, 50])
         worst = max(mis, key=mis.get)
         f[f"ds_misfit_{c}"], f[f"ds_misfit_{c}_act"] = stats.sig2(mis[worst]), activations.get(worst).label
-    for d in book.STACK_DEPTHS:
+    for d in registry.STACK_DEPTHS:
         f[f"init_mse_{d}"] = grid_table(grid, "case", CASES, test_mse, geo,
                                         f"Test MSE after 500 epochs, depth {d}, Adam 1e-3", depth=d)
     f["init_floor_20"] = grid_table(grid, "case", CASES, epochs_to_floor, never,
@@ -196,7 +200,7 @@ def trained_numbers(grid: Results, blk: Results) -> dict:
 
     def b(setting, variant, name, what=bmse, fmt=geo):
         return fmt(what[blk.index("setting", setting), blk.index("variant", variant), blk.index("activation", name)])
-    slow, fast = list(book.BLOCK_SETTINGS)
+    slow, fast = list(registry.BLOCK_SETTINGS)
     for var in VARIANTS:
         for n in ("identity", "sigmoid", "relu", "tanh"):
             v[f"ds_{var}_{n}_20"] = b(slow, var, n)
@@ -217,7 +221,7 @@ def trained_numbers(grid: Results, blk: Results) -> dict:
     r0 = grad_ratio(blk, 0)[blk.index("setting", slow), blk.index("variant", "residual")]
     for n in ("relu", "tanh", "sigmoid", "selu", "gelu", "elu"):
         v[f"ds_res_ratio_{n}"] = geo(r0[blk.index("activation", n)])
-        v[f"ds_res_theory_{n}"] = f"{theory.residual_profile(n, book.BLOCK_SETTINGS[slow][0])[0]:.2g}"
+        v[f"ds_res_theory_{n}"] = f"{theory.residual_profile(n, registry.BLOCK_SETTINGS[slow][0])[0]:.2g}"
     return v
 
 

@@ -7,14 +7,15 @@ import warnings
 
 import numpy as np
 
-from .. import book, failure, stats
-from ..analysis import layer_ratio
-from ..data import make_dataset
-from ..plotting.style import VARIANT_LABEL  # noqa: F401  (helpers.blocks' layer types as readers name them)
-from ..store import Results
+from ..analysis import failure, stats
+from ..analysis.measures import layer_ratio
+from ..core.data import make_dataset
+from ..core.store import Results
+from ..experiments import registry
+from ..plotting.style import VARIANT_LABEL  # noqa: F401  (helpers.engine.blocks' layer types as readers name them)
 from .stacks_init import CASES
 
-VARIANTS = ("plain",) + book.BLOCK_VARIANTS
+VARIANTS = ("plain",) + registry.BLOCK_VARIANTS
 GRAD_EPOCHS = (0, 1, 100, 200, 500)     # the epochs both training paths log gradients at
 STATE_EPOCHS = (0, 500)                 # ... and unit states
 KEYS = ("loss", "final_test_mse", "diverged_epoch", "grad_h", "unit_states")
@@ -48,15 +49,16 @@ def _grid(arrays: dict, dims: tuple[str, ...], coords: dict, meta: dict) -> Resu
 
 def init_grid() -> Results:
     """Every activation x init case x depth (10, 20) x seed, trained: dims (case, depth, activation, seed, ...)."""
-    depths = list(book.STACK_DEPTHS)
-    default = _joined([_engine(book.depth_by_activation(), depths, 1e-3), _engine(book.selu_series(), depths, 1e-3)], 1)
-    inits = book.stack_inits()
+    depths = list(registry.STACK_DEPTHS)
+    default = _joined([_engine(registry.depth_by_activation(), depths, 1e-3),
+                       _engine(registry.selu_series(), depths, 1e-3)], 1)
+    inits = registry.stack_inits()
     new = {k: inits[k] for k in KEYS}
     new["grad_h"] = new["grad_h"][..., [inits.coords["grad_epoch"].index(e) for e in GRAD_EPOCHS], :]
     new["unit_states"] = new["unit_states"][..., [inits.coords["state_epoch"].index(e) for e in STATE_EPOCHS], :, :]
     arrays = {k: np.concatenate([default[k][None], new[k]], 0) for k in KEYS}
     return _grid(arrays, ("case", "depth", "activation", "seed"),
-                 {"case": list(CASES), "depth": depths, "activation": book.STACK_ACTS, "seed": inits.coords["seed"],
+                 {"case": list(CASES), "depth": depths, "activation": registry.STACK_ACTS, "seed": inits.coords["seed"],
                   "epoch": inits.coords["epoch"], "grad_epoch": list(GRAD_EPOCHS), "state_epoch": list(STATE_EPOCHS),
                   "layer": list(range(1, max(depths) + 1)), "unit_state": inits.coords["unit_state"]}, inits.meta)
 
@@ -64,11 +66,11 @@ def init_grid() -> Results:
 def block_grid() -> Results:
     """Every activation x variant x setting x seed, trained at PyTorch's default init: dims (setting, variant,
     activation, seed, ...); "plain" is the engine's network (chapter 4's runs)."""
-    blocks = book.stack_blocks()
-    settings = list(book.BLOCK_SETTINGS.values())
+    blocks = registry.stack_blocks()
+    settings = list(registry.BLOCK_SETTINGS.values())
     plain = []
     for depth, lr in settings:
-        src = [book.depth_by_activation(), book.selu_series()] if lr == 1e-3 else [book.lr_sweep(), book.selu_series()]
+        src = [registry.depth_by_activation() if lr == 1e-3 else registry.lr_sweep(), registry.selu_series()]
         parts = []
         for r in src:
             if "depth" in r.dims["loss"]:
@@ -81,7 +83,8 @@ def block_grid() -> Results:
         p = [_pad_layers(plain[i][k], len(blocks.coords["layer"]), k) for i in range(len(settings))]
         arrays[k] = np.concatenate([np.stack(p)[:, None], blocks[k]], 1)
     return _grid(arrays, ("setting", "variant", "activation", "seed"),
-                 {"setting": list(book.BLOCK_SETTINGS), "variant": list(VARIANTS), "activation": book.STACK_ACTS,
+                 {"setting": list(registry.BLOCK_SETTINGS), "variant": list(VARIANTS),
+                  "activation": registry.STACK_ACTS,
                   "seed": blocks.coords["seed"], "epoch": blocks.coords["epoch"], "grad_epoch": list(GRAD_EPOCHS),
                   "state_epoch": list(STATE_EPOCHS), "layer": blocks.coords["layer"],
                   "unit_state": blocks.coords["unit_state"]}, blocks.meta)

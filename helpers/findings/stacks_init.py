@@ -1,17 +1,21 @@
 """Chapter 9's measurements at initialisation: the inits' gradient ratios against the per-input mean field,
 Jacobian spectra (dynamical isometry), layer moments (self-normalisation), and the finite-width checks of the
-mean field (helpers.finite_width.width_trends). helpers.findings.stacks merges them with the trained results."""
+mean field (helpers.experiments.finite_width.width_trends). helpers.findings.stacks merges them with the trained
+results."""
 from __future__ import annotations
 
 import numpy as np
 
-from .. import activations, book, stats, theory
-from ..analysis import layer_ratio
+from .. import theory
+from ..analysis import stats
+from ..analysis.measures import layer_ratio
+from ..core import activations
+from ..core.store import Results
+from ..experiments import registry
 from ..plotting.style import CASE_LABEL  # noqa: F401  (chapter 9's tables name the inits so)
-from ..store import Results
-from ..tables import Table
+from .tables import Table
 
-CASES = ("torch_default",) + book.STACK_CASES
+CASES = ("torch_default",) + registry.STACK_CASES
 
 
 def anisotropy(sv: np.ndarray) -> np.ndarray:
@@ -98,7 +102,7 @@ def finite_width_numbers() -> dict:
     """Where the mean field's infinite width shows (finite_width.width_trends), and where GELU's and SiLU's jump lies
     for the variance this network actually feeds layer 2."""
     v: dict = {}
-    tr = book.width_trends()
+    tr = registry.width_trends()
     widths = tr.coords["width"]
     for n in tr.coords["he_activation"]:          # He, depth 50: seed-to-seed spread of log10 of the ratio,
         sd = np.log10(tr.sel("he_ratio", he_activation=n)).std(-1, ddof=1)   # its geometric mean, the mean field's

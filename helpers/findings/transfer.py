@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import activations, book, failure, stats
-from ..analysis import layer_ratio
-from ..store import Results
-from ..tables import Table
+from ..analysis import failure, stats
+from ..analysis.measures import layer_ratio
+from ..core import activations
+from ..core.store import Results
+from ..experiments import registry
 from .gradients import theory_misfits
+from .tables import Table
 
 
 def at_init(res: Results) -> Results:
@@ -46,7 +48,8 @@ class Task:
     learning-rate sweep, its measurements at init (with mean field), the final training loss per activation (in
     run's order) and seed at depths 10 and 20 (default init), per seed whether the identity network's training
     fit came close to the best linear model's (and that rule in words), and the epoch of step 500. Cells print
-    counts, so that a seed ending otherwise on another CPU moves a count (helpers.agreement tolerates that), not
+    counts, so that a seed ending otherwise on another CPU moves a count (helpers.analysis.agreement tolerates that),
+    not
     a rounded mean."""
 
     run: Results
@@ -148,12 +151,13 @@ def comparison(sine: dict, dig: dict) -> Table:
 
 def sine_task() -> Task:
     """The sine task's side of the comparison (chapters 1 to 4's runs)."""
-    run = book.seed_run()
-    by_depth = book.depth_by_activation()
+    run = registry.seed_run()
+    by_depth = registry.depth_by_activation()
     final = failure.final_loss(by_depth["loss"])[..., 0, :]                       # [depth, act, seed]
     line = run.meta["config"]["landmarks"]["linear"]
     close = np.abs(run.sel("final_train_mse", activation="identity") - line) <= 0.25 * line
-    return Task(run, book.lr_sweep(), book.init_sweep(), {d: final[by_depth.index("depth", d)] for d in (10, 20)},
+    return Task(run, registry.lr_sweep(), registry.init_sweep(),
+                {d: final[by_depth.index("depth", d)] for d in (10, 20)},
                 (close, f"within 25% of the least-squares line's training MSE ({line:.3f})"), 500)
 
 

@@ -5,9 +5,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .. import activations
-from ..data import Dataset, on_training_interval
-from ..store import Results
+from ..core import activations
+from ..core.data import Dataset, on_training_interval
+from ..core.store import Results
 from .style import (
     COLUMN,
     LANDMARK_STYLE,

@@ -1,13 +1,13 @@
-"""The report card's figures (helpers.card): the activation beside three of the book's, and what it learned."""
+"""The report card's figures (helpers.byo.card): the activation beside three of the book's, and what it learned."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .. import activations
-from ..data import make_dataset
-from ..store import Results
+from ..core import activations
+from ..core.data import make_dataset
+from ..core.store import Results
 from .style import COLUMN, at_bottom, band, legend_below, panels, per_activation_axes, use_style
 
 REFERENCES = ("relu", "tanh", "gelu")

@@ -4,10 +4,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..analysis import layer_ratio
-from ..data import Dataset
-from ..failure import diverged, finite
-from ..store import Results
+from ..analysis.failure import diverged, finite
+from ..analysis.measures import layer_ratio
+from ..core.data import Dataset
+from ..core.store import Results
 from .style import COLUMN, INIT_LABEL, band, legend_below, use_style
 
 STEPS_PER_EPOCH = {"sine": 1, "digits": 10}

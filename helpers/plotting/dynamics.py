@@ -4,9 +4,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..data import from_description, on_training_interval
-from ..stats import geo_mean
-from ..store import Results
+from ..analysis.stats import geo_mean
+from ..core.data import from_description, on_training_interval
+from ..core.store import Results
 from .style import (
     COLUMN,
     at_bottom,
@@ -66,7 +66,7 @@ def preactivation_quantiles(res: Results) -> plt.Figure:
 
 
 def epoch_view(res, activation: str, epoch: int, seed: int = 0, units: int = 8) -> plt.Figure:
-    """The dynamics chapter's live view (helpers.widgets.explore_dynamics) at one logged epoch: learned
+    """The dynamics chapter's live view (helpers.interactive.widgets.explore_dynamics) at one logged epoch: learned
     function, hidden activations of the probe layers, and the per-layer backpropagated signal."""
     use_style()
     e = res.coords["record_epoch"].index(epoch)

@@ -6,11 +6,11 @@ import numpy as np
 import torch
 from matplotlib.colors import LogNorm
 
-from .. import rebuild
-from ..data import Dataset, on_training_interval, target_fn
-from ..models import tent_mlp
-from ..stats import cosine_components, mean_sd
-from ..store import Results
+from ..analysis import rebuild
+from ..analysis.stats import cosine_components, mean_sd
+from ..core.data import Dataset, on_training_interval, target_fn
+from ..core.models import tent_mlp
+from ..core.store import Results
 from .style import (
     COLUMN,
     at_bottom,
@@ -64,7 +64,7 @@ def pieces_vs_neurons(init: Results, seed_counts: dict[str, dict], budget: list[
 def tent_functions(tent: Results, seed: int = 0) -> plt.Figure:
     """The tent map target, the hand-built deep-narrow network that computes it exactly, and what
     gradient training found for each shape, for one seed (its own test MSE and pieces in the title)."""
-    from ..probes import linear_pieces
+    from ..engine.probes import linear_pieces
     use_style()
     k = tent.meta["config"]["compositions"]
     x = torch.linspace(-np.pi, np.pi, 2001, dtype=torch.float64).unsqueeze(1)

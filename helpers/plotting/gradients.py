@@ -6,9 +6,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import Normalize
 
-from ..analysis import layer_ratio
-from ..stats import geo_mean
-from ..store import Results
+from ..analysis.measures import layer_ratio
+from ..analysis.stats import geo_mean
+from ..core.store import Results
 from .style import (
     CASE_LABEL,
     COLUMN,
@@ -165,8 +165,8 @@ def _chi1_curve(name: str, sw2: np.ndarray) -> np.ndarray:
     sigma_w^2 E[phi(h)^2] / q crosses 1, found on one grid of q per activation (theory.fixed_point does it
     exactly for one sigma_w^2; a curve of 60 would take minutes). Plain quadrature on 401 variances: building
     theory.gauss_moments' splines for this one curve costs several times more (measured: 36 s against 5 s)."""
-    from .. import activations
-    from ..criticality import gauss_mean
+    from ..core import activations
+    from ..theory.criticality import gauss_mean
     act = activations.get(name)
     qs = np.logspace(-10, 10, 401)
     g = np.array([gauss_mean(lambda h: act.fn(h) ** 2, q) for q in qs]) / qs

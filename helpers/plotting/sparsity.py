@@ -5,9 +5,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap, Normalize
 
-from .. import activations
-from ..stats import mean_sd as mean_std
-from ..store import Results
+from ..analysis.stats import mean_sd as mean_std
+from ..core import activations
+from ..core.store import Results
 from .style import COLUMN, band, colour, display_name, label, layer_epoch_heatmap, legend_below, use_style
 
 
@@ -85,7 +85,7 @@ def off_heatmap(res: Results) -> plt.Figure:
 def lr_effect(sweep: Results, lrs: list[float] | None = None) -> plt.Figure:
     """After training, against the learning rate: fraction of units off (mean over layers) and the
     final train MSE, per activation (line: mean, band: min..max over seeds; diverged runs left out)."""
-    from ..failure import finite
+    from ..analysis.failure import finite
     use_style()
     lrs = lrs or sweep.coords["lr"]
     idx = [sweep.index("lr", lr) for lr in lrs]
@@ -115,7 +115,7 @@ def unit_raster(res: Results, seed: int = 0, names: tuple[str, ...] = ("sigmoid"
     use_style()
     import torch
 
-    from ..probes import is_on
+    from ..engine.probes import is_on
     names = [n for n in names if n in res.coords["activation"]]
     probe_layers = res.coords["probe_layer"]
     x = np.asarray(res.coords["x_hidden"])
@@ -156,7 +156,7 @@ def preactivation_histograms(pre: dict[str, dict[str, list[np.ndarray]]], layers
     import torch
     from matplotlib.colors import to_rgb
 
-    from ..probes import SATURATION_THRESHOLD, relative_slope
+    from ..engine.probes import SATURATION_THRESHOLD, relative_slope
     names = [n for n in names if n in pre]
     fig, axes = plt.subplots(2, len(names), figsize=(COLUMN, 3.6), squeeze=False, sharex="col")
     for c, name in enumerate(names):

@@ -8,9 +8,9 @@ import numpy as np
 from matplotlib.colors import to_rgb
 from matplotlib.patches import Patch
 
-from .. import failure
-from ..stats import geo_mean
-from ..store import Results
+from ..analysis import failure
+from ..analysis.stats import geo_mean
+from ..core.store import Results
 from .style import COLUMN, MIN_FONT, colour, label, margin_labels, use_style
 
 # One colour per ending, the same in every map of the book (good: green; slow/stalled: sand; plateau:
@@ -122,7 +122,7 @@ def depth_maps(by_activation: Results, by_lr: Results) -> plt.Figure:
     rows = [len(a.coords["activation"]), len(b.coords["lr"])]
     fig, (ax, bx) = plt.subplots(2, 1, figsize=(COLUMN * 0.8, 0.42 * sum(rows) + 1.8),
                                  gridspec_kw={"height_ratios": rows})
-    depth_last = lambda v: np.moveaxis(v, 0, -2)  # noqa: E731  [depth, row, seed] -> [row, depth, seed]
+    depth_last = lambda v: np.moveaxis(v, 0, -2) # [depth, row, seed] -> [row, depth, seed]
     note = mode_grid(ax, depth_last(failure.modes_of(a)[:, :, 0]),
                      depth_last(failure.finite(failure.final_loss(a["loss"]), a)[:, :, 0]),
                      [label(x) for x in a.coords["activation"]], [str(d) for d in a.coords["depth"]], "", "",

@@ -8,11 +8,11 @@ import warnings
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .. import failure
-from ..analysis import layer_ratio
+from ..analysis import failure
+from ..analysis.measures import layer_ratio
+from ..analysis.stats import geo_mean
+from ..core.store import Results
 from ..findings import stacks
-from ..stats import geo_mean
-from ..store import Results
 from .gradients import CASE_MARKER
 from .stability import mode_grid, mode_legend
 from .style import (

@@ -12,8 +12,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .. import activations
-from ..store import Results
+from ..core import activations
+from ..core.store import Results
 
 COLUMN = 6.8    # inches: the text column's width
 MIN_FONT = 9    # points: no text in a figure is smaller (tests/test_plotting_style.py reads the code for it)
@@ -105,8 +105,8 @@ def band(ax, x, values, name, lw=1.6, log=False, **kw):
 
 
 def note_diverged(ax, res: Results, name: str) -> None:
-    """Say in the panel how many runs diverged (helpers.failure's rule), if any."""
-    from ..failure import diverged
+    """Say in the panel how many runs diverged (helpers.analysis.failure's rule), if any."""
+    from ..analysis.failure import diverged
     div = diverged(res)[res.index("activation", name)]
     if div.any():
         ax.text(0.02, 0.02, f"{int(div.sum())}/{div.size} runs diverged", transform=ax.transAxes,

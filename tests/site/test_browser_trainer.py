@@ -10,10 +10,13 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import activations, browser_trainer, probes, theory
-from helpers.data import make_dataset
-from helpers.explorer_stats import init_statistics
-from helpers.models import MLP, StackedMLP, init_params
+from helpers import theory
+from helpers.core import activations
+from helpers.core.data import make_dataset
+from helpers.core.models import MLP, StackedMLP, init_params
+from helpers.engine import probes
+from helpers.experiments.explorer_stats import init_statistics
+from helpers.interactive import browser_trainer
 
 VENDOR = Path(__file__).resolve().parents[2] / "book" / "_vendor"
 CHROMIUM = "/usr/bin/chromium"
@@ -276,7 +279,7 @@ def test_the_previous_run_stays_as_a_ghost_through_a_settings_change(page):
 @pytest.mark.parametrize("formula", list(browser_trainer.FORMULA_PRESETS.values()))
 def test_a_formula_trains_as_torch_does(page, formula):
     """A reader's formula, parsed in the page and differentiated by TensorFlow.js, against the same formula parsed
-    by helpers.byo and trained by PyTorch in float64 (forward, every gradient, ||dL/dh_l||, units off, Adam)."""
+    by helpers.byo.custom and trained by PyTorch in float64 (forward, every gradient, ||dL/dh_l||, units off, Adam)."""
     from helpers import byo
     name = "page_formula_" + str(abs(hash(formula)))
     byo.register(name, byo.formula(formula))
@@ -344,9 +347,9 @@ def test_an_activation_per_half_trains_as_torch_does(page, first, deep):
 
 
 def _torch_layered(variant, name, init, x, y, lr, steps, depth, width):
-    """helpers.blocks' equations written out in float64 (checked against BlockStack at init): output at init,
+    """helpers.engine.blocks' equations written out in float64 (checked against BlockStack at init): output at init,
     ||dL/du_l|| at init and the loss before each of `steps` Adam steps."""
-    from helpers import blocks
+    from helpers.engine import blocks
     params = [(w.clone().requires_grad_(), b.clone().requires_grad_()) for w, b in init]
     norm = "layer" if "layernorm" in variant else "batch" if variant == "batchnorm" else None
     gains = [(torch.ones(width, dtype=torch.float64, requires_grad=True),
@@ -373,7 +376,7 @@ def _torch_layered(variant, name, init, x, y, lr, steps, depth, width):
     stack = blocks.BlockStack(variant, StackedMLP.from_seeds([name], [0], depth, width, dtype=torch.float64))
     with torch.no_grad():
         reference = stack.forward(x)[0][0]
-    assert torch.allclose(reference, forward()[0].detach())   # the reference is helpers.blocks'
+    assert torch.allclose(reference, forward()[0].detach())   # the reference is helpers.engine.blocks'
     opt = torch.optim.Adam([t for pair in params + gains for t in pair], lr=lr, betas=browser_trainer.ADAM_BETAS,
                            eps=1e-8)
     losses, out0, grad_u = [], None, None
@@ -392,7 +395,7 @@ def _torch_layered(variant, name, init, x, y, lr, steps, depth, width):
 @pytest.mark.parametrize("variant", ["layernorm", "batchnorm", "residual", "residual_layernorm"])
 @pytest.mark.parametrize("name", ["relu", "tanh"])
 def test_each_layer_type_trains_as_helpers_blocks_does(page, variant, name):
-    """Chapter 9's layer types in the page (autodiff there) against helpers.blocks' equations in PyTorch float64:
+    """Chapter 9's layer types in the page (autodiff there) against helpers.engine.blocks' equations in PyTorch float64:
     the forward pass, ||dL/du_l|| (u_l: the argument of phi) and the loss over Adam's first steps."""
     depth, width, lr, steps = 4, 16, 1e-2, 5
     init = init_params(0, depth, width, dtype=torch.float64)
