@@ -11,7 +11,7 @@ import torch
 
 import helpers.core.workspace as workspace
 from helpers.core.activations import ACTIVATIONS
-from helpers.core.config import TrainConfig
+from helpers.core.config import Schedule, TrainConfig
 from helpers.core.models import StackedMLP
 from helpers.engine.batched import ModelSpec, loss_and_grad, train_batched
 from helpers.engine.loop import train_loop
@@ -87,7 +87,7 @@ def _compare(data, specs, cfg, rtol=1e-9):
 def test_batched_equals_the_plain_loop_full_batch(data):
     """Every activation, two seeds and two learning rates mixed in one batch, 100 epochs, float64."""
     specs = [ModelSpec(a, s, lr) for a in ACTIVATIONS for s, lr in ((0, 1e-3), (1, 3e-3))]
-    _compare(data, specs, TrainConfig(epochs=100, grad_epochs=(0, 50), record_epochs=(0, 50)))
+    _compare(data, specs, TrainConfig(epochs=100, log=Schedule(grad_epochs=(0, 50), record_epochs=(0, 50))))
 
 
 def test_batched_equals_the_plain_loop_mini_batch(data):
@@ -95,19 +95,19 @@ def test_batched_equals_the_plain_loop_mini_batch(data):
     # between the two code paths (1e-16) to 1e-2 within 100 epochs -- chaos, not a bug; the full-batch
     # test above covers sigmoid.
     specs = [ModelSpec(a, 0, 2e-3) for a in ["identity", "relu", "leaky_relu", "gelu", "tanh"]]
-    _compare(data, specs, TrainConfig(epochs=100, batch_size=32, grad_epochs=(0,), record_epochs=(0,)))
+    _compare(data, specs, TrainConfig(epochs=100, batch_size=32, log=Schedule(grad_epochs=(0,), record_epochs=(0,))))
 
 
 def test_adam_and_sgd_match_torch_optim_with_momentum(data):
     specs = [ModelSpec("tanh", 0, 0.05), ModelSpec("relu", 1, 0.02)]
-    _compare(data, specs, TrainConfig(epochs=30, optimizer="sgd", momentum=0.9, grad_epochs=(0,),
-                                      record_epochs=(0,)))
+    _compare(data, specs, TrainConfig(epochs=30, optimizer="sgd", momentum=0.9,
+                                      log=Schedule(grad_epochs=(0,), record_epochs=(0,))))
 
 
 def test_a_model_in_a_grid_is_the_model_trained_alone(data):
     """The unstacked axes are in the right order: (gelu, lr 3e-3, seed 1) of a grid equals that one
     model trained by itself."""
-    cfg = TrainConfig(epochs=40, grad_epochs=(0, 20), record_epochs=(0, 20))
+    cfg = TrainConfig(epochs=40, log=Schedule(grad_epochs=(0, 20), record_epochs=(0, 20)))
     big = grid(["relu", "gelu"], [0, 1, 2], data, cfg, lrs=[1e-3, 3e-3], depth=4, width=16)
     alone = grid(["gelu"], [1], data, cfg, lrs=[3e-3], depth=4, width=16)
     for key in ("loss", "final_params", "grad_h", "unit_states", "pred"):
@@ -116,7 +116,7 @@ def test_a_model_in_a_grid_is_the_model_trained_alone(data):
 
 def test_diverging_model_is_recorded_and_the_others_go_on(data):
     specs = [ModelSpec("relu", 0, 1e-3), ModelSpec("relu", 0, 1e6), ModelSpec("gelu", 1, 1e-3)]
-    cfg = TrainConfig(epochs=60, optimizer="sgd", grad_epochs=(0, 50), record_epochs=(0, 50))
+    cfg = TrainConfig(epochs=60, optimizer="sgd", log=Schedule(grad_epochs=(0, 50), record_epochs=(0, 50)))
     res = train_batched(specs, data, cfg, device="cpu")
     div = res["diverged_epoch"]
     assert div[0] == -1 and div[2] == -1 and 1 <= div[1] <= 60
@@ -182,6 +182,11 @@ def test_bad_configs_are_refused():
                           (dict(dtype="float16"), "valid choices: float64, float32")]:
         with pytest.raises(ValueError, match=match):
             TrainConfig(**kwargs)
+    for kwargs, match in [(dict(test_every=0), "test_every must be"), (dict(grad_every=1.5), "grad_every must be")]:
+        with pytest.raises(ValueError, match=match):
+            Schedule(**kwargs)
+    with pytest.raises(ValueError, match="log must be a Schedule"):
+        TrainConfig(log=dict(test_every=5))
     with pytest.raises(ValueError, match="valid choices: auto, cpu, cuda"):
         train_batched([ModelSpec("relu", 0)], None, TrainConfig(), device="tpu")
 
@@ -221,8 +226,9 @@ def test_classification_training_learns_the_digits():
     recorded test accuracy at the end equals the final one."""
     from helpers.core.data import digits
     d = digits()
-    cfg = TrainConfig(epochs=3, batch_size=128, lr=1e-3, probe_layers=(), record_epochs=(0,), grad_every=None,
-                      grad_epochs=(0,), test_every=1, states_every=1, first_steps=2)
+    cfg = TrainConfig(epochs=3, batch_size=128, lr=1e-3,
+                      log=Schedule(probe_layers=(), record_epochs=(0,), grad_every=None, grad_epochs=(0,), test_every=1,
+                                   states_every=1, first_steps=2))
     res = train_batched([ModelSpec("relu", 0), ModelSpec("tanh", 1)], d, cfg, depth=3, width=32)
     assert "pred" not in res.arrays and "test_mse" not in res.arrays
     assert np.all(res["loss"][:, 0] < 2.4) and np.all(res["loss"][:, -1] < res["loss"][:, 0])

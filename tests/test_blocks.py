@@ -2,6 +2,7 @@
 engine and torch.nn's LayerNorm/BatchNorm, the Jacobian spectra against autograd's Jacobian, the residual
 and SELU theory against drawn networks, and the new inits' defining properties."""
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -9,14 +10,13 @@ import torch
 from torch.nn import functional as F
 
 from helpers import theory
-from helpers.core.config import TrainConfig
+from helpers.core.config import CURVES, TrainConfig
 from helpers.core.models import StackedMLP, init_params
 from helpers.engine import blocks
 from helpers.engine.runs import grid
 from helpers.experiments import at_init, finite_width
 
-SHORT = TrainConfig(epochs=30, probe_layers=(), record_epochs=(0,), states_every=30, grad_every=None, test_every=30,
-                    grad_epochs=(0, 10))
+SHORT = TrainConfig(epochs=30, log=replace(CURVES, states_every=30, test_every=30, grad_epochs=(0, 10)))
 
 
 def test_plain_variant_trains_exactly_like_the_engine(data):
@@ -64,8 +64,7 @@ def test_residual_gradient_ratio_at_init_matches_its_mean_field():
     mean ~0 or a flat slope; for ReLU-like ones the measured growth is larger (chapter 9 shows by how much)."""
     from helpers.core.data import make_dataset
     data = make_dataset()
-    cfg = TrainConfig(epochs=1, probe_layers=(), record_epochs=(0,), states_every=None, grad_every=None,
-                      test_every=1, grad_epochs=(0,))
+    cfg = TrainConfig(epochs=1, log=replace(CURVES, test_every=1, grad_epochs=(0,)))
     for act in ("tanh", "sigmoid", "selu"):
         r = blocks.train("residual", [act], list(range(40)), data, cfg, depth=12)
         g = r["grad_h"][0, :, 0]                            # [seed, layer]
@@ -110,8 +109,7 @@ def test_orthogonal_and_lecun_inits():
 
 def test_explorer_statistics_of_a_variant_are_the_trained_runs_at_epoch_0(data):
     from helpers.experiments.explorer_stats import init_statistics
-    cfg = TrainConfig(epochs=1, probe_layers=(), record_epochs=(0,), states_every=None, grad_every=None,
-                      test_every=1, grad_epochs=(0,))
+    cfg = TrainConfig(epochs=1, log=replace(CURVES, test_every=1, grad_epochs=(0,)))
     for variant in ("layernorm", "residual_layernorm"):
         s = init_statistics(6, 16, "tanh", "kaiming", variant=variant)
         g = blocks.train(variant, ["tanh"], [0, 1, 2], data, cfg, depth=6, width=16, init="kaiming")["grad_h"][0, :, 0]

@@ -1,13 +1,14 @@
 """Bring your own activation: the formula parser refuses what it must, a registered activation behaves like a
 built-in one everywhere the book takes an activation by name, and the CLI's card fails in one line."""
 import math
+from dataclasses import replace
 
 import pytest
 import torch
 
 from helpers import byo
 from helpers.core import activations
-from helpers.core.config import TrainConfig
+from helpers.core.config import CURVES, TrainConfig
 from helpers.core.data import make_dataset
 from helpers.engine.runs import grid
 
@@ -49,8 +50,7 @@ def test_a_registered_activation_trains_exactly_as_the_built_in_it_copies():
     """The batched engine with a formula's forward and autograd's derivative against its own fused kernels."""
     byo.register("relu_copy_test", byo.formula("relu(x)"))
     try:
-        data, cfg = make_dataset(), TrainConfig(epochs=20, probe_layers=(), record_epochs=(0,), states_every=None,
-                                                grad_every=None, test_every=20)
+        data, cfg = make_dataset(), TrainConfig(epochs=20, log=replace(CURVES, test_every=20))
         ours, theirs = (grid([a], [0, 1], data, cfg) for a in ("relu_copy_test", "relu"))
         assert torch.allclose(torch.as_tensor(ours["loss"]), torch.as_tensor(theirs["loss"]), rtol=1e-10, atol=0)
     finally:

@@ -6,7 +6,7 @@ import torch
 
 from helpers.core import workspace
 from helpers.core.activations import ACTIVATIONS
-from helpers.core.config import TrainConfig
+from helpers.core.config import Schedule, TrainConfig
 from helpers.core.models import MLP, StackedMLP
 from helpers.engine import probes
 from helpers.engine.recorder import Recorder
@@ -96,7 +96,8 @@ def test_recorder_probes_equal_the_plain_forward(data):
     those of the plain forward pass (StackedMLP.forward)."""
     names = ["tanh", "relu", "relu", "gelu", "identity"]
     net = StackedMLP.from_seeds(names, list(range(len(names))), 5, 16, dtype=torch.float64)
-    cfg = TrainConfig(epochs=10, probe_layers=(1, 3))         # epoch 10: test loss, states and records due
+    cfg = TrainConfig(epochs=10,
+                      log=Schedule(probe_layers=(1, 3)))         # epoch 10: test loss, states and records due
     rec = Recorder(cfg, data.to("cpu", torch.float64), net.M, 5, 16)
     test = rec.end_of_epoch(10, net, torch.ones(net.M, dtype=torch.bool))
     out, _ = net(data.x_test.double())

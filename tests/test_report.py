@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from helpers.analysis import stats
-from helpers.core.config import TrainConfig
+from helpers.core.config import Schedule, TrainConfig
 from helpers.core.data import landmarks
 from helpers.engine.runs import grid
 from helpers.findings import report, seed
@@ -29,7 +29,8 @@ def test_fit_verdicts_follow_the_landmarks(data):
 
 @pytest.fixture(scope="module")
 def tiny(data):
-    return grid(["sigmoid", "relu"], [0, 1], data, TrainConfig(epochs=20, grad_epochs=(0, 1)), depth=4, width=16,
+    return grid(["sigmoid", "relu"], [0, 1], data, TrainConfig(epochs=20,
+                                                               log=Schedule(grad_epochs=(0, 1))), depth=4, width=16,
                 device="cpu")
 
 

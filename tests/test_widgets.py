@@ -13,7 +13,7 @@ import torch
 import helpers
 from helpers import plotting
 from helpers.core import activations
-from helpers.core.config import TrainConfig
+from helpers.core.config import Schedule, TrainConfig
 from helpers.core.data import make_dataset, on_training_interval
 from helpers.core.models import StackedMLP
 from helpers.engine import probes
@@ -105,7 +105,8 @@ def test_guarded_reports_errors_in_the_widget():
 
 @pytest.fixture(scope="module")
 def tiny_run(data):
-    return grid(["relu", "gelu"], [0], data, TrainConfig(epochs=20, record_epochs=(0, 10)), depth=4, width=16)
+    return grid(["relu", "gelu"], [0], data, TrainConfig(epochs=20,
+                                                         log=Schedule(record_epochs=(0, 10))), depth=4, width=16)
 
 
 def _payload(page: str) -> dict:

@@ -15,13 +15,13 @@ import numpy as np
 from .. import theory
 from ..analysis import failure, stats
 from ..analysis.measures import layer_ratio
-from ..core.config import TrainConfig
+from ..core.config import SWEEP, TrainConfig
 from ..core.data import digits, make_dataset
 from ..core.store import Results
 from ..engine.runs import grid
 from ..experiments import at_init, cache, registry
 from ..experiments.registry_deep import DIGITS_TRAIN
-from ..experiments.shared_run import SEEDS, SWEEP
+from ..experiments.shared_run import SEEDS
 from ..findings.tables import Table, md_table
 
 LR_SLICE = (1e-3, 1e-2, 1e-1)       # a slice of chapter 4's map: the default, ten times it, a hundred times it
@@ -35,15 +35,15 @@ def _runs(name: str) -> dict[str, tuple[float, callable]]:
     return {
         "at init": (3, lambda: at_init.init_sweep([name], [10, 50], seeds, data, cases=("torch_default", "kaiming"))),
         "units at init": (1, lambda: at_init.init_states([name], list(range(50)), data)),
-        "seed task": (SEEDS, lambda: grid([name], seeds, data, TrainConfig(**SWEEP))),
-        "learning rates": (len(LR_SLICE) * SEEDS, lambda: grid([name], seeds, data, TrainConfig(**SWEEP),
+        "seed task": (SEEDS, lambda: grid([name], seeds, data, TrainConfig(log=SWEEP))),
+        "learning rates": (len(LR_SLICE) * SEEDS, lambda: grid([name], seeds, data, TrainConfig(log=SWEEP),
                                                                lrs=list(LR_SLICE))),
-        "depth 20": (2 * SEEDS, lambda: grid([name], seeds, data, TrainConfig(**SWEEP), depth=20)),
-        "depth 10, He": (SEEDS, lambda: grid([name], seeds, data, TrainConfig(**SWEEP), init="kaiming")),
-        "depth 20, critical": (2 * SEEDS, lambda: grid([name], seeds, data, TrainConfig(**SWEEP), depth=20,
+        "depth 20": (2 * SEEDS, lambda: grid([name], seeds, data, TrainConfig(log=SWEEP), depth=20)),
+        "depth 10, He": (SEEDS, lambda: grid([name], seeds, data, TrainConfig(log=SWEEP), init="kaiming")),
+        "depth 20, critical": (2 * SEEDS, lambda: grid([name], seeds, data, TrainConfig(log=SWEEP), depth=20,
                                                        init=edge_init,
                                                        weight_scale={name: at_init.case_scales("edge", [name])[0]})),
-        "digits": (SEEDS, lambda: grid([name], seeds, digits(), TrainConfig(**DIGITS_TRAIN))),
+        "digits": (SEEDS, lambda: grid([name], seeds, digits(), DIGITS_TRAIN)),
     }
 
 
@@ -58,7 +58,7 @@ def measure(name: str, formula: str | None = None, log=print) -> dict[str, Resul
     out, t0 = {}, time.perf_counter()
     for i, (label, (_, compute)) in enumerate(runs.items(), 1):
         key = dict(name=name, formula=formula, piece=label, seeds=SEEDS, lrs=list(LR_SLICE), sweep=asdict(
-            TrainConfig(**SWEEP)))
+            TrainConfig(log=SWEEP)))
         out[label] = cache.cached("card", key, compute, modules=MODULES) if formula else compute()
         log(f"  [{i}/{len(runs)}] {label} done, {time.perf_counter() - t0:.0f} s in all")
     return out

@@ -172,7 +172,7 @@ def train_batched(specs: list[ModelSpec], data: Dataset, cfg: TrainConfig, depth
             else:
                 xb, yb = d.x[idx.to(dev)], d.y[idx.to(dev)]
                 rec.measure_first_step(step, net, xb, yb, alive)
-            probe = full and (rec.wants_gradients(epoch - 1) or step < cfg.first_steps)
+            probe = full and (rec.wants_gradients(epoch - 1) or step < cfg.log.first_steps)
             losses, gw, gh = grads(xb, yb, probe)
             bad = alive & ~torch.isfinite(losses)
             if bad.any():

@@ -115,7 +115,7 @@ def train(variant: str, activation_names: list[str], seeds: list[int], data: Dat
                                 dtype=torch.float64, weight_scale=weight_scale)
     net = BlockStack(variant, mlp)
     opt = FlatOptimizer(net, [r[1] for r in rows], cfg)
-    M, grad_epochs, state_epochs = len(rows), cfg.when(cfg.grad_epochs), (0, cfg.epochs)
+    M, grad_epochs, state_epochs = len(rows), cfg.when(cfg.log.grad_epochs), (0, cfg.epochs)
     logs = {"loss": np.full((M, cfg.epochs + 1), np.nan), "grad_h": np.full((M, len(grad_epochs), depth), np.nan),
             "unit_states": np.full((M, 2, depth, len(probes.UNIT_STATES)), np.nan),
             "pred": np.full((M, 2, len(d.x_wide)), np.nan, dtype=np.float32)}

@@ -74,12 +74,12 @@ class Recorder:
         self.task = data.task
         self.classifies = data.task == "classification"
         self.test_key = "test_loss" if self.classifies else "test_mse"
-        every = tuple(range(cfg.grad_every, cfg.epochs + 1, cfg.grad_every)) if cfg.grad_every else ()
-        self.rec_epochs, self.grad_epochs = cfg.when(cfg.record_epochs), cfg.when(cfg.grad_epochs + every)
-        every = tuple(range(cfg.states_every, cfg.epochs + 1, cfg.states_every)) if cfg.states_every else ()
-        self.state_epochs = cfg.when((0,) + every)
-        self.test_epochs = cfg.when(tuple(range(cfg.test_every, cfg.epochs + 1, cfg.test_every)))
-        self.layers, self.depth = cfg.layers(depth), depth
+        log = cfg.log
+        self.rec_epochs = cfg.when(log.record_epochs)
+        self.grad_epochs = cfg.when(log.grad_epochs + cfg.every(log.grad_every))
+        self.state_epochs = cfg.when((0,) + cfg.every(log.states_every))
+        self.test_epochs = cfg.when(cfg.every(log.test_every))
+        self.layers, self.depth = log.layers(depth), depth
         self.x_hidden = data.x_test[::10]
         self._spaces: dict[int, workspace.Workspace] = {}
         nan = lambda *shape, dtype=np.float64: np.full(shape, np.nan, dtype)
@@ -88,7 +88,7 @@ class Recorder:
         self.out = {
             "loss": nan(M, E), "test_mse": nan(M, len(self.test_epochs)),
             "grad_w": nan(M, G, depth), "grad_h": nan(M, G, depth), "update_ratio": nan(M, G, depth),
-            "grad_w_steps": nan(M, cfg.first_steps, depth), "grad_h_steps": nan(M, cfg.first_steps, depth),
+            "grad_w_steps": nan(M, cfg.log.first_steps, depth), "grad_h_steps": nan(M, cfg.log.first_steps, depth),
             "unit_states": nan(M, S, depth, len(probes.UNIT_STATES)),
             "unit_active": nan(M, S, depth, width, dtype=np.float32),
             "value_zero": nan(M, S, depth),
@@ -106,7 +106,7 @@ class Recorder:
         return {"epoch": list(range(1, self.cfg.epochs + 1)), "test_epoch": list(self.test_epochs),
                 "grad_epoch": list(self.grad_epochs), "record_epoch": list(self.rec_epochs),
                 "state_epoch": list(self.state_epochs),
-                "layer": list(range(1, self.depth + 1)), "step": list(range(1, self.cfg.first_steps + 1)),
+                "layer": list(range(1, self.depth + 1)), "step": list(range(1, self.cfg.log.first_steps + 1)),
                 "unit_state": list(probes.UNIT_STATES), "probe_layer": list(self.layers),
                 "x_hidden": self.x_hidden[:, 0].double().cpu().tolist(),
                 "x_wide": self.data.x_wide[:, 0].double().cpu().tolist()}
@@ -131,13 +131,13 @@ class Recorder:
 
     def first_step(self, step: int, grad_w, grad_h, alive) -> None:
         """The probes of training step `step` (0-based), measured by the caller."""
-        if step < self.cfg.first_steps:
+        if step < self.cfg.log.first_steps:
             self._put("grad_w_steps", (step,), grad_w, alive)
             self._put("grad_h_steps", (step,), grad_h, alive)
 
     def measure_first_step(self, step: int, net: StackedMLP, xb, yb, alive) -> None:
         """The probes of training step `step` on its batch, measured here by autograd."""
-        if step < self.cfg.first_steps:
+        if step < self.cfg.log.first_steps:
             self.first_step(step, *probes.layer_gradients(net, xb, yb, self.task), alive)
 
     def wants_update(self, epoch: int) -> bool:

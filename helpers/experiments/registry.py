@@ -9,7 +9,7 @@ from functools import partial
 from typing import Callable
 
 from ..core import activations
-from ..core.config import TrainConfig
+from ..core.config import CURVES, FULL, SWEEP, TrainConfig
 from ..core.data import digits, make_dataset
 from ..core.models import check_init, check_shape
 from ..core.store import Results
@@ -32,7 +32,7 @@ from .registry_deep import (
     _with_digits_theory,
     explorer_grid,
 )
-from .shared_run import DEPTHS, SEEDS, SWEEP, SWEEP_LRS, Run, by_depth, one, per_activation
+from .shared_run import DEPTHS, SEEDS, SWEEP_LRS, Run, by_depth, one, per_activation
 
 ACTS = list(activations.BOOK_ACTIVATIONS)
 # The seed run logs densely enough for the dynamics chapter: hidden units at these epochs.
@@ -48,7 +48,7 @@ class Baseline:
     depth: int = 10
     width: int = 64
     init: str = "torch_default"
-    train: TrainConfig = field(default_factory=lambda: TrainConfig(record_epochs=DYNAMICS_EPOCHS))
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(log=replace(FULL, record_epochs=DYNAMICS_EPOCHS)))
     device: str = "auto"
 
     def __post_init__(self):
@@ -95,7 +95,7 @@ OPTIMIZER_KEEP = ("loss", "final_train_mse", "final_test_mse", "diverged_epoch",
 
 def _optimizers() -> Results:
     parts = [grid(["sigmoid"], list(range(SEEDS)), make_dataset(),
-                  TrainConfig(**kw, record_epochs=(0,), probe_layers=()))
+                  TrainConfig(**kw, log=replace(FULL, record_epochs=(0,), probe_layers=())))
              for kw in OPTIMIZER_SETTINGS.values()]
     return stacked(parts, "setting", list(OPTIMIZER_SETTINGS), OPTIMIZER_KEEP)
 
@@ -105,11 +105,11 @@ EPS_KEEP = ("loss", "final_train_mse", "diverged_epoch", "unit_states", "grad_h"
 
 def _eps_series(act: str) -> Results:
     def run():
-        parts = [grid([act], list(range(SEEDS)), make_dataset(), TrainConfig(**SWEEP, adam_eps=eps), depth=30)
+        parts = [grid([act], list(range(SEEDS)), make_dataset(), TrainConfig(adam_eps=eps, log=SWEEP), depth=30)
                  for eps in EPS_AT_DEPTH]
         return stacked(parts, "adam_eps", list(EPS_AT_DEPTH), EPS_KEEP)
     return cache.cached("eps_at_depth", dict(activation=act, seeds=SEEDS, eps=list(EPS_AT_DEPTH),
-                                             train=asdict(TrainConfig(**SWEEP)), keep=EPS_KEEP), run)
+                                             train=asdict(TrainConfig(log=SWEEP)), keep=EPS_KEEP), run)
 
 
 BUDGET_SHAPES = ((1, 700), (2, 44), (4, 25), (8, 17))   # (depth, width): about 2,100 parameters each
@@ -118,7 +118,7 @@ HARDER_TARGETS = (("sin", 1), ("sin", 3), ("sin", 6), ("sawtooth", 3))
 
 def _budget(act: str) -> Results:
     """One activation on every shape and target; final weights of each shape as params_L{d}_W{w}."""
-    cfg = TrainConfig(probe_layers=(), states_every=None, record_epochs=(0,), grad_every=None, test_every=500)
+    cfg = TrainConfig(log=replace(CURVES, test_every=500))
 
     def run():
         keep = ("loss", "final_train_mse", "final_test_mse", "diverged_epoch", "pred")
@@ -144,8 +144,7 @@ TENT_SHAPES = ((4, 2), (4, 16), (1, 64), (10, 64))
 
 def _tent() -> Results:
     """ReLU networks of several shapes on the tent map composed 4 times (Adam 1e-3, 2000 epochs)."""
-    cfg = TrainConfig(epochs=2000, probe_layers=(), states_every=None, record_epochs=(0,), grad_every=None,
-                      test_every=2000)
+    cfg = TrainConfig(epochs=2000, log=replace(CURVES, test_every=2000))
 
     def run():
         data = make_dataset("tent", 4)
@@ -174,8 +173,8 @@ DEPTH_LRS = (1e-2, 1.78e-2, 3.16e-2, 5.62e-2, 0.1)   # quarter decades around Re
 _data = make_dataset
 RUNS: dict[str, Run] = {
     # chapter 1
-    "precision": per_activation("precision", ACTS, SEEDS, TrainConfig(
-        dtype="float32", probe_layers=(), record_epochs=(0,), states_every=None, grad_every=None), cost=0.5 * SEEDS),
+    "precision": per_activation("precision", ACTS, SEEDS, TrainConfig(dtype="float32", log=CURVES),
+                                cost=0.5 * SEEDS),
     # chapters 2-5: at initialisation
     "init_sweep": one("init_sweep", dict(acts=ACTS, depths=[5, 10, 20, 30, 50], seeds=SEEDS), lambda:
                        at_init.init_sweep(ACTS, [5, 10, 20, 30, 50], list(range(SEEDS)), _data()), cost=15,
@@ -192,22 +191,21 @@ RUNS: dict[str, Run] = {
     "optimizers": one("optimizers", dict(settings=OPTIMIZER_SETTINGS, seeds=SEEDS, keep=OPTIMIZER_KEEP), _optimizers,
                        cost=25),
     # chapters 3-4
-    "lr_sweep": per_activation("lr_sweep", ACTS, SEEDS, TrainConfig(**SWEEP), lrs=list(SWEEP_LRS),
+    "lr_sweep": per_activation("lr_sweep", ACTS, SEEDS, TrainConfig(log=SWEEP), lrs=list(SWEEP_LRS),
                                cost=len(SWEEP_LRS) * SEEDS),
-    "gd_sweep": per_activation("gd_sweep", ACTS, SEEDS, TrainConfig(optimizer="sgd", **SWEEP), lrs=list(GD_LRS),
+    "gd_sweep": per_activation("gd_sweep", ACTS, SEEDS, TrainConfig(optimizer="sgd", log=SWEEP), lrs=list(GD_LRS),
                                cost=len(GD_LRS) * SEEDS),
     "depth_by_activation": by_depth("depth_by_activation", ACTS, [1e-3]),
     "depth_by_lr": by_depth("depth_by_lr", ["relu"], DEPTH_LRS, depths=(2, 5, 10, 20)),
     "long_budget": per_activation("long_budget", ["sigmoid"], SEEDS, TrainConfig(
-        **{**SWEEP, "epochs": LONG_EPOCHS, "states_every": 500, "grad_every": 500, "test_every": 500}),
+        epochs=LONG_EPOCHS, log=replace(SWEEP, states_every=500, grad_every=500, test_every=500)),
         lrs=[1e-4, 3.16e-4], cost=2 * SEEDS * LONG_EPOCHS / 500),
     "eps_at_depth": Run({a: partial(_eps_series, a) for a in EPS_ACTS}, lambda parts: concat(parts, "activation"),
                         cost=len(EPS_AT_DEPTH) * SEEDS * 3),
     # chapter 5
     "budget_grid": Run({a: partial(_budget, a) for a in ACTS}, lambda parts: concat(parts, "activation"), cost=12),
     "spectral": per_activation("spectral", ACTS, SEEDS, TrainConfig(
-        record_epochs=tuple(range(0, 501, 5)), probe_layers=(), states_every=None, grad_every=None),
-        data_args=("mix",), cost=SEEDS),
+        log=replace(CURVES, record_epochs=tuple(range(0, 501, 5)))), data_args=("mix",), cost=SEEDS),
     "tent": one("tent", dict(shapes=TENT_SHAPES, seeds=SEEDS), _tent, cost=30),
     # chapter 7
     "explorer_grid": Run({"explorer_grid": explorer_grid}, cost=15),

@@ -6,29 +6,28 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 
 from ..core import activations
-from ..core.config import TrainConfig
+from ..core.config import DIGITS, DIGITS_SWEEP, SWEEP, TrainConfig
 from ..core.data import digits, make_dataset
 from ..core.models import INITS
 from ..core.store import Results
 from ..engine import blocks
 from ..engine.runs import grid, stacked
 from . import at_init, cache, explorer_stats
-from .shared_run import DEPTH_KEEP, SEEDS, SWEEP, SWEEP_LRS
+from .shared_run import DEPTH_KEEP, SEEDS, SWEEP_LRS
 
 AT_INIT = ("experiments.at_init",)   # what the measurements at initialisation also depend on
 
 # Chapter 8, the digits: mini-batches of 128, 10 steps per epoch, so 50 epochs are the seed task's 500 Adam steps
 # and epochs 10 and 20 its steps 100 and 200.
 DIGITS_DEPTHS, DIGITS_INITS = (10, 20), ("torch_default", "kaiming")
-DIGITS_TRAIN = dict(epochs=50, batch_size=128, record_epochs=(0,), probe_layers=(), grad_epochs=(0, 10, 20),
-                    grad_every=None, first_steps=0, test_every=1, states_every=5)
+DIGITS_TRAIN = TrainConfig(epochs=50, batch_size=128, log=DIGITS)
 DIGITS_KEEP = ("loss", "test_loss", "test_accuracy", "final_train_loss", "final_test_loss", "final_train_accuracy",
                "final_test_accuracy", "diverged_epoch", "grad_h", "unit_states", "unit_active")
 
 
 def _digits(act: str) -> Results:
     """One activation on the digits at every depth x init (five seeds each), dims (init, depth, ...)."""
-    cfg, data = TrainConfig(**DIGITS_TRAIN), digits()
+    cfg, data = DIGITS_TRAIN, digits()
 
     def run():
         by_init = [stacked([grid([act], list(range(SEEDS)), data, cfg, depth=d, init=i) for d in DIGITS_DEPTHS],
@@ -47,13 +46,9 @@ def _with_digits_theory(res: Results) -> Results:
     return res
 
 
-DIGITS_SWEEP = dict(epochs=50, batch_size=128, record_epochs=(0,), probe_layers=(), grad_epochs=(0,), grad_every=None,
-                    first_steps=0, test_every=10, states_every=10)
-
-
 def _digits_lr(act: str) -> Results:
     """One activation on the digits at every learning rate of SWEEP_LRS (five seeds, depth 10, default init)."""
-    cfg, data = TrainConfig(**DIGITS_SWEEP), digits()
+    cfg, data = TrainConfig(epochs=50, batch_size=128, log=DIGITS_SWEEP), digits()
     return cache.cached("digits_lr", dict(activation=act, seeds=SEEDS, lrs=SWEEP_LRS, train=asdict(cfg),
                                           data=data.describe()),
                         lambda: grid([act], list(range(SEEDS)), data, cfg, lrs=list(SWEEP_LRS)))
@@ -73,7 +68,7 @@ BLOCK_KEEP = ("loss", "final_train_mse", "final_test_mse", "diverged_epoch", "gr
 
 def _stack_inits(act: str) -> Results:
     """One activation trained from every STACK_CASES init at every STACK_DEPTHS depth: dims (case, depth, ...)."""
-    cfg, data = TrainConfig(**SWEEP), make_dataset()
+    cfg, data = TrainConfig(log=SWEEP), make_dataset()
 
     def run():
         def one_case(case):
@@ -90,7 +85,7 @@ def _stack_inits(act: str) -> Results:
 def _stack_blocks(act: str) -> Results:
     """One activation with every BLOCK_VARIANTS variant (helpers.engine.blocks, autograd) in every BLOCK_SETTINGS
     setting, PyTorch's default init: dims (setting, variant, activation, seed, ...)."""
-    cfg, data = TrainConfig(**SWEEP), make_dataset()
+    cfg, data = TrainConfig(log=SWEEP), make_dataset()
 
     def run():
         def one_setting(depth, lr):

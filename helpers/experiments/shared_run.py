@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from functools import partial
 from typing import Callable
 
-from ..core.config import TrainConfig
+from ..core.config import SWEEP, TrainConfig
 from ..core.data import make_dataset
 from ..core.store import Results
 from ..engine.runs import concat, grid, stacked
@@ -17,7 +17,6 @@ from . import cache
 SEEDS = 5              # every experiment: mean and spread over these
 DEPTHS = (2, 5, 10, 20, 30)
 SWEEP_LRS = tuple(float(f"{10 ** (k / 2):.3g}") for k in range(-8, 1))   # 1e-4 ... 1, half decades
-SWEEP = dict(probe_layers=(), record_epochs=(0,), states_every=50, grad_every=50, test_every=50)  # light logs
 
 
 @dataclass
@@ -61,7 +60,7 @@ def depth_series(name: str, act: str, lrs, seeds: int, cfg: TrainConfig, depths)
 
 
 def by_depth(name: str, acts, lrs, depths=DEPTHS, seeds: int = SEEDS, **train) -> Run:
-    cfg = TrainConfig(**{**SWEEP, **train})
+    cfg = TrainConfig(**train, log=SWEEP)
     cost = len(lrs) * seeds * sum(depths) / 10
     return Run({a: partial(depth_series, name, a, lrs, seeds, cfg, depths) for a in acts},
                lambda parts: concat(parts, "activation"), cost)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import io
 import traceback
+from dataclasses import replace
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -16,7 +17,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from PIL import Image
 
 from ..core import activations
-from ..core.config import TrainConfig
+from ..core.config import CURVES, TrainConfig
 from ..core.data import make_dataset, on_training_interval
 from ..core.models import INITS
 from ..engine import blocks
@@ -97,8 +98,7 @@ def train(depth: int, width: int, activation: str, init: str, lr: float, epochs:
     from ..engine.runs import grid
     use_style()
     data = make_dataset()
-    cfg = TrainConfig(epochs=epochs, lr=lr, probe_layers=(), states_every=None, grad_every=None,
-                      record_epochs=(0,), first_steps=0)
+    cfg = TrainConfig(epochs=epochs, lr=lr, log=replace(CURVES, first_steps=0))
     if layers == "plain":
         res = grid([activation], [0], data, cfg, depth=depth, width=width, init=init, device="cpu")
     else:
