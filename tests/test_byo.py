@@ -72,9 +72,25 @@ def test_the_extras_leave_the_registry_as_they_found_it():
 
 
 def test_the_page_trainers_presets_are_chapter_11s_activations():
-    """The in-page trainer types chapter 11's four as formulas; each computes what byo.EXTRAS defines."""
+    """The in-page trainer types chapter 12's four as formulas; each computes what byo.EXTRAS defines."""
     from helpers.interactive.browser_trainer import FORMULA_PRESETS
     x = torch.linspace(-6, 6, 121, dtype=torch.float64)
     assert len(FORMULA_PRESETS) == len(byo.EXTRAS)
     for text, (_, _, _, fn, _) in zip(FORMULA_PRESETS.values(), byo.EXTRAS.values()):
         assert torch.allclose(byo.formula(text)(x), fn(x)), text
+
+
+def test_the_explorers_measure_chapter_12s_four_even_where_the_on_set_is_many_intervals():
+    """The sine and Snake are on in many intervals: the explorers' active fraction then evaluates phi' (the one
+    definition, probes.is_on) instead of comparing with one interval; Mish and Softplus keep the interval."""
+    from helpers.engine import probes
+    from helpers.experiments import explorer_stats
+    with byo.extras_registered():
+        assert explorer_stats.one_interval("sine") is None and explorer_stats.one_interval("snake") is None
+        assert explorer_stats.one_interval("softplus") is not None
+        h = [torch.linspace(-20, 20, 4001, dtype=torch.float64).view(1, 1, -1)]
+        for name in byo.EXTRAS:
+            want = float(probes.is_on(activations.get(name), h[0]).double().mean())
+            assert explorer_stats.active_fraction(name, h)[0] == pytest.approx(want, abs=1e-3), name
+        stats = explorer_stats.init_statistics(3, 8, "snake", "kaiming")
+        assert stats["active"].shape == (3,) and ((stats["active"] >= 0) & (stats["active"] <= 1)).all()

@@ -51,9 +51,23 @@ def on_interval(name: str) -> tuple[float, float]:
     return lo, hi
 
 
+@lru_cache(maxsize=None)
+def one_interval(name: str) -> tuple[float, float] | None:
+    """on_interval(name), or None for an activation on in many intervals (the sine and Snake of chapter 12)."""
+    try:
+        return on_interval(name)
+    except ValueError:
+        return None
+
+
 def active_fraction(name: str, pre: list[Tensor]) -> np.ndarray:
-    """The share of (input, unit) pairs on (probes.is_on) in each layer's pre-activations."""
-    lo, hi = on_interval(name)
+    """The share of (input, unit) pairs on (probes.is_on) in each layer's pre-activations: two comparisons where
+    the on-set is one interval, phi' itself where it is not."""
+    interval = one_interval(name)
+    if interval is None:
+        act = activations.get(name)
+        return np.array([float(probes.is_on(act, h).double().mean()) for h in pre])
+    lo, hi = interval
     return np.array([float(((h >= lo) & (h <= hi)).double().mean()) for h in pre])
 
 

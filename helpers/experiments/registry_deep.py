@@ -113,8 +113,20 @@ def _stack_at_init() -> Results:
 EXPLORER_DEPTHS = (1, 2, 5, 10, 20, 50)
 
 
-def explorer_grid(names=tuple(STACK_ACTS), inits=INITS, layers=blocks.VARIANTS, depths=EXPLORER_DEPTHS) -> Results:
-    """explorer_stats.statistics_grid, cached (its modules are in the key)."""
+def explorer_names() -> tuple[str, ...]:
+    """The static explorer's activations: the book's nine and chapter 12's four (byo.EXTRAS)."""
+    from .. import byo
+    return tuple(STACK_ACTS) + tuple(byo.EXTRAS)
+
+
+def explorer_grid(names=None, inits=INITS, layers=blocks.VARIANTS, depths=EXPLORER_DEPTHS) -> Results:
+    """explorer_stats.statistics_grid, cached (its modules are in the key); chapter 12's four are registered while
+    it computes (byo.extras_registered)."""
+    from .. import byo
+    names = explorer_names() if names is None else names
     key = dict(names=list(names), inits=list(inits), layers=list(layers), depths=list(depths))
-    return cache.cached("explorer_grid", key, lambda: explorer_stats.statistics_grid(names, inits, layers, depths),
-                        modules=("experiments.explorer_stats",))
+
+    def compute():
+        with byo.extras_registered():
+            return explorer_stats.statistics_grid(names, inits, layers, depths)
+    return cache.cached("explorer_grid", key, compute, modules=("experiments.explorer_stats", "byo.custom"))

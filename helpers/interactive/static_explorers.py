@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.activations import STACK_ACTIVATIONS
 from ..core.data import from_description, on_training_interval
 from ..core.models import INITS
 from ..engine.blocks import VARIANTS
@@ -114,11 +113,19 @@ def _round(values, digits: int = 4) -> list:
     return [float(f"{v:.{digits}g}") if np.isfinite(v) else None for v in np.asarray(values, dtype=float).ravel()]
 
 
-def init_explorer(names=STACK_ACTIVATIONS, depths=(1, 2, 5, 10, 20, 50), inits=INITS, layers=VARIANTS) -> str:
-    """Activation x init x layer type (helpers.engine.blocks' variants) x depth at initialisation, as a static
-    explorer (HTML), from the cached registry_deep.explorer_grid."""
-    from ..experiments.registry import explorer_grid
-    grid = explorer_grid(tuple(names), tuple(inits), tuple(layers), tuple(depths))
+def init_explorer(names=None, depths=(1, 2, 5, 10, 20, 50), inits=INITS, layers=VARIANTS) -> str:
+    """Activation (the book's nine and chapter 12's four unless `names` says otherwise) x init x layer type
+    (helpers.engine.blocks' variants) x depth at initialisation, as a static explorer (HTML), from the cached
+    registry_deep.explorer_grid."""
+    from .. import byo
+    from ..experiments.registry_deep import explorer_grid, explorer_names
+    names = explorer_names() if names is None else tuple(names)
+    with byo.extras_registered():
+        return _init_explorer(explorer_grid(names, tuple(inits), tuple(layers), tuple(depths)), names, depths, inits,
+                              layers)
+
+
+def _init_explorer(grid, names, depths, inits, layers) -> str:
     panels = [Panel("h_std", "forward: std of h_l", "hidden layer l", [], log=True),
               Panel("active", "forward: active fraction", "hidden layer l", [], ylim=(0, 1)),
               Panel("grad_ratio", "backward: ||dL/dh_l|| / ||dL/dh_L||", "hidden layer l", [], log=True, ref=1.0)]

@@ -21,7 +21,7 @@ from ..core.config import CURVES, TrainConfig
 from ..core.data import make_dataset, on_training_interval
 from ..core.models import INITS
 from ..engine import blocks
-from ..experiments.explorer_stats import init_statistics, on_interval
+from ..experiments.explorer_stats import init_statistics, one_interval
 from ..plotting.dynamics import epoch_view
 from ..plotting.style import VARIANT_LABEL, colour, dash, display_name, label, use_style
 from .browser_trainer import DEPTHS, EPOCH_RANGE, LR_RANGE, WIDTHS  # the in-page trainer's too
@@ -44,7 +44,7 @@ class InitView:
     def __init__(self):
         use_style()
         for name in activations.ACTIVATIONS:   # found once per activation (~10 ms each): not on a slider move
-            on_interval(name)
+            one_interval(name)
         self.fig, self.axes = plt.subplots(1, 3, figsize=(11, 3.2))
         a0, a1, a2 = self.axes
         self.lines = {"h_std": a0.plot([], [], "o-", ms=3)[0], "active": a1.plot([], [], "o-", ms=3)[0],
