@@ -19,7 +19,7 @@ OTHER_PATH := MKL_ENABLE_INSTRUCTIONS=AVX ATEN_CPU_CAPABILITY=default
 TEST_ENV := $(if $(NATIVE),,$(OTHER_PATH))
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 
-.PHONY: install lock precompute baseline report notebooks site book serve unit lint test verify chromium lab bench clean
+.PHONY: install lock precompute baseline report notebooks bundle site book serve unit lint test verify chromium lab bench clean
 
 $(STAMP): requirements.txt requirements.lock pyproject.toml
 	python3 -m venv $(VENV)
@@ -48,9 +48,15 @@ baseline: $(STAMP)
 report: baseline precompute
 	$(PY) -m helpers report activation_functions/baseline.npz
 
-## re-execute the chapters in place, top to bottom, written without run-to-run churn (commit the result)
+## re-execute the chapters in place, top to bottom, written without run-to-run churn (commit the result); each
+## chapter's findings are computed afresh, and what the chapters read from the runs is recorded for make bundle
 notebooks: precompute
-	$(PY) tools/run_notebooks.py
+	rm -rf .cache/reads .cache/findings_*.pkl
+	HELPERS_RECORD_ACCESS=.cache/reads $(PY) tools/run_notebooks.py
+
+## the chapters' data for a fresh clone (data/runs/, committed): the arrays make notebooks recorded, from the cache
+bundle: notebooks
+	$(PY) -m helpers bundle .cache/reads
 
 ## offline pages: MathJax comes from the npm registry at build time, never from a CDN at read time
 $(MATHJAX):
@@ -100,9 +106,9 @@ test: $(STAMP) chromium lint
 ## spread, and the live widgets in a real JupyterLab (their kernels read the runs computed here)
 verify: $(STAMP) chromium
 	$(TEST_ENV) $(PY) -m helpers precompute --jobs 2
-	$(TEST_ENV) REQUIRE_RUNS=1 $(PYTEST) -n 2 --dist loadfile --nbval-lax --nbval-current-env \
+	$(TEST_ENV) HELPERS_NO_BUNDLE=1 REQUIRE_RUNS=1 $(PYTEST) -n 2 --dist loadfile --nbval-lax --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg notebooks tests/test_within_spread.py
-	$(TEST_ENV) REQUIRE_RUNS=1 $(PYTEST) tests/lab
+	$(TEST_ENV) HELPERS_NO_BUNDLE=1 REQUIRE_RUNS=1 $(PYTEST) tests/lab
 
 ## Debian's chromium for the browser tests (the playwright package drives it; it never downloads one)
 chromium:

@@ -145,7 +145,7 @@ def cmd_card(args) -> None:
     from .byo import card
     if args.formula in activations.ACTIVATIONS or args.formula.lower() in activations._ALIASES:
         name, formula = activations.get(args.formula).name, None           # a built-in: its card from fresh runs
-    elif args.formula in byo.EXTRAS:                                      # chapter 11's: its cached runs
+    elif args.formula in byo.EXTRAS:                                      # chapter 12's: its cached runs
         byo.register_extras()
         name, formula = args.formula, f"preset:{args.formula}"
     else:
@@ -163,6 +163,14 @@ def cmd_precompute(args) -> None:
     took = precompute(args.jobs, names, log=lambda m: print(f"{m}, {time.perf_counter() - t0:.0f} s in all",
                                                            flush=True))
     print(f"precompute: {len(took)} runs in {time.perf_counter() - t0:.0f} s into {cache.folder()}")
+
+
+def cmd_bundle(args) -> None:
+    from .experiments import bundle
+    reads = bundle.recorded(args.reads)
+    if not reads:
+        raise ValueError(f"no record of the chapters' reads in {args.reads} (make notebooks writes it)")
+    bundle.write(reads)
 
 
 def cmd_cache(args) -> None:
@@ -224,6 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--jobs", type=_threads, default=2, help="processes, one thread each (default: %(default)s)")
     c.add_argument("--only", help=f"comma-separated subset of: {', '.join(registry.RUNS)}")
     c.set_defaults(func=cmd_precompute)
+    u = sub.add_parser("bundle", help="the chapters' data for a fresh clone (data/runs/), from the cache and "
+                                      "the record of what the chapters read")
+    u.add_argument("reads", nargs="?", default=".cache/reads", help="the record's folder (default: %(default)s)")
+    u.set_defaults(func=cmd_bundle)
     k = sub.add_parser("cache", help="where the cache is and what it holds; --prune, --code-hash")
     k.add_argument("--prune", action="store_true", help="delete entries written by other code")
     k.add_argument("--code-hash", action="store_true", help="print the hash of the computing code")

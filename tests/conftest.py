@@ -7,6 +7,10 @@ import torch
 from helpers import make_dataset, seed_everything
 from helpers.experiments import precompute
 
+# Tests check what the code computes: the repository's bundle of the chapters' data (helpers.experiments.bundle)
+# never stands in for a run here, except in the test of the bundle itself.
+os.environ.setdefault("HELPERS_NO_BUNDLE", "1")
+
 
 def book_runs_ready() -> bool:
     """Whether tests that read the book's shared runs may run: REQUIRE_RUNS=1 (`make verify`, which computed

@@ -151,3 +151,32 @@ def test_what_is_missing_is_said_before_it_is_computed():
     said.clear()
     precompute.compute_missing(["init_pieces"], log=said.append)
     assert said == []
+
+
+def test_the_bundle_serves_a_miss_with_the_arrays_the_chapters_read(tmp_path, monkeypatch):
+    """A run read by a chapter is bundled with only the arrays read; a fresh cache then loads it from the bundle
+    instead of computing, says so once, and counts it as present; with HELPERS_NO_BUNDLE it is computed again."""
+    from helpers.experiments import bundle
+    monkeypatch.setattr(bundle, "FOLDER", tmp_path / "bundle")
+    monkeypatch.setenv(bundle.RECORD, str(tmp_path / "reads"))
+    monkeypatch.delenv(bundle.OFF, raising=False)
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))
+
+    def two_arrays():
+        return store.Results({"x": np.arange(3.0), "big": np.zeros((3, 50))}, {"x": ("i",), "big": ("i", "j")},
+                             {"i": [0, 1, 2]})
+    run = lambda: bundle.record(cache.cached("demo", {"a": 1}, two_arrays), "demo_run")
+    assert run()["x"].sum() == 3.0                          # a chapter reads x, never big
+    reads = bundle.recorded(tmp_path / "reads")
+    assert reads == {"demo_run": {"x"}}
+    (tmp_path / "bundle").mkdir()
+    written = bundle.write(reads, tasks=[("demo_run", "all", 1.0)], compute=lambda r, p: run(), log=lambda m: None)
+    assert len(written) == 1
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "fresh"))    # a fresh clone: nothing cached
+    monkeypatch.delenv(bundle.RECORD)
+    with cache.probing():
+        assert cache.cached("demo", {"a": 1}, two_arrays) is None
+    served = cache.cached("demo", {"a": 1}, lambda: pytest.fail("computed instead of read from the bundle"))
+    assert list(served.arrays) == ["x"] and served.meta["bundle"]["arrays_dropped"] == ["big"]
+    monkeypatch.setenv(bundle.OFF, "1")
+    assert set(cache.cached("demo", {"a": 1}, two_arrays).arrays) == {"x", "big"}

@@ -131,7 +131,7 @@ def register(name: str, fn: Callable[[Tensor], Tensor], derivative: Callable[[Te
     return act
 
 
-# Four activations beyond the book's eight (chapter 11), with closed-form derivatives (register checks them):
+# Four activations beyond the book's eight (chapter 12), with closed-form derivatives (register checks them):
 # Mish (Misra 2019), Softplus, the sine of SIREN (Sitzmann et al. 2020; its w0 is absorbed in the weights' scale)
 # and Snake with a = 1 (Ziyin et al. 2020).
 EXTRAS = {

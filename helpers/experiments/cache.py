@@ -28,6 +28,7 @@ from typing import Callable
 import numpy as np
 
 from ..core import store
+from . import bundle
 
 ENV = "HELPERS_CACHE_DIR"
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -114,29 +115,34 @@ class Missing(LookupError):
     """Raised by cached() while probing() for a result that is not in the cache."""
 
 
-_PROBING = [False]
+_PROBING: list = [False, None]
 
 
 @contextmanager
-def probing():
-    """Within it, cached() computes and loads nothing: it returns None for a result in the cache and raises
-    Missing for one that is not (how `precompute.missing` tells what a command would have to compute)."""
-    _PROBING[0] = True
+def probing(found: list | None = None):
+    """Within it, cached() computes and loads nothing: it returns None for a result in the cache (or in the book's
+    bundle) and raises Missing for one that is not (how `precompute.missing` tells what a command would have to
+    compute). With `found`, it notes (name, key, path in the cache) of every result asked for and raises nothing."""
+    _PROBING[:] = [True, found]
     try:
         yield
     finally:
-        _PROBING[0] = False
+        _PROBING[:] = [False, None]
 
 
 def cached(name: str, key: dict, compute: Callable[[], store.Results], where: str | Path | None = None,
            log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
            modules: tuple[str, ...] = ()) -> store.Results:
     """compute() once per (name, key, code, machine path); later calls load the file it wrote. An
-    unreadable file (truncated, corrupt, not ours) is a miss: one line says so, and it is recomputed.
+    unreadable file (truncated, corrupt, not ours) is a miss: one line says so, and it is recomputed. A miss that
+    the book's bundle holds (helpers.experiments.bundle) is read from there instead of computed.
     `modules`: modules outside core/ and engine/ the computation also runs, e.g. ("experiments.at_init",)."""
     p = path(name, key, where, modules)
     if _PROBING[0]:
-        if p.exists():
+        if _PROBING[1] is not None:
+            _PROBING[1].append((name, key, p))
+            return None
+        if p.exists() or bundle.has(name, key):
             return None
         raise Missing(name)
     if p.exists():
@@ -144,6 +150,8 @@ def cached(name: str, key: dict, compute: Callable[[], store.Results], where: st
             return store.load(p)
         except store.ResultsFileError as e:
             log(f"cache: {e.args[0].split(' (')[0]}: unreadable, recomputing {name}")
+    elif where is None and (res := bundle.load(name, key)) is not None:
+        return res
     res = compute()
     res.meta["cache"] = {"name": name, "code": code_hash(), "modules": list(modules),
                          "code_with_modules": code_hash(modules), "machine": machine()}

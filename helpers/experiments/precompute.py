@@ -13,7 +13,8 @@ def _run_one(task: tuple[str, str]) -> tuple[str, str, float]:
     from tqdm import tqdm
 
     from .. import seed_everything
-    from . import registry
+    from . import bundle, registry
+    bundle.off()   # a worker computes every piece; the repository's bundle serves only a reader's miss
     # tqdm's default lock is a multiprocessing semaphore that a spawned worker never releases
     # (Python then warns of a "leaked semaphore"); one process draws no bars across processes.
     tqdm.set_lock(threading.RLock())

@@ -14,7 +14,7 @@ from ..core.data import digits, make_dataset
 from ..core.models import check_init, check_shape
 from ..core.store import Results
 from ..engine.runs import concat, grid, stacked
-from . import at_init, cache, finite_width
+from . import at_init, bundle, cache, finite_width
 from .registry_deep import (
     AT_INIT,
     BLOCK_SETTINGS,
@@ -75,7 +75,7 @@ def seed_run(cfg: Baseline = Baseline(), progress: bool = False) -> Results:
               flush=True)
         return grid(list(cfg.activations), list(range(cfg.seeds)), make_dataset(), cfg.train, depth=cfg.depth,
                     width=cfg.width, init=cfg.init, device=cfg.device, progress=progress)
-    return cache.cached("seed_run", asdict(cfg), train)
+    return bundle.record(cache.cached("seed_run", asdict(cfg), train), "seed_run")
 
 
 def seed_run_cost(cfg: Baseline) -> float:
@@ -232,7 +232,7 @@ RUNS: dict[str, Run] = {
 
 
 def _beyond(name: str) -> dict:
-    """Chapter 11: the report card's measurements of one of byo.EXTRAS (cached piece by piece under the preset)."""
+    """Chapter 12: the report card's measurements of one of byo.EXTRAS (cached piece by piece under the preset)."""
     from .. import byo
     from ..byo import card
     with byo.extras_registered():
@@ -242,6 +242,8 @@ def _beyond(name: str) -> dict:
 RUNS["beyond"] = Run({a: partial(_beyond, a) for a in ("mish", "softplus", "sine", "snake")},
                      lambda parts: dict(zip(("mish", "softplus", "sine", "snake"), parts)), cost=54)
 seed_run_task = Run({"all": seed_run}, cost=seed_run_cost(Baseline()))
+for _name, _run in RUNS.items():
+    _run.name = _name          # what the bundle's record of reads calls it
 
 
 def tasks() -> list[tuple[str, str, float]]:
@@ -282,11 +284,11 @@ spectral = _named("spectral", "Chapter 5: the seed setup on cos x + cos 3x / 2 +
 digits_run = _named("digits", "Chapter 8: the digits, every activation, depths 10 and 20, default and He init.")
 digits_lr = _named("digits_lr", "Chapter 8: the digits at half-decade Adam learning rates 1e-4..1, depth 10.")
 stack_inits = _named("stack_inits", "Chapter 9: LeCun, He, critical and orthogonal inits trained, depths 10 and 20.")
-stack_blocks = _named("stack_blocks", "Chapter 9: LayerNorm, BatchNorm, residual and pre-norm residual trained.")
+stack_blocks = _named("stack_blocks", "Chapter 10: LayerNorm, BatchNorm, residual and pre-norm residual trained.")
 selu_series = _named("selu_series", "Chapter 9: SELU at PyTorch's default init, depths 10 and 20, Adam 1e-3 and 0.1.")
 width_trends = _named("width_trends", "Chapter 9: the mean field against widths 64 to 1024 (He at depth 50, residual, "
                                       "BatchNorm with a full-rank input).")
 stack_at_init = _named("stack_at_init", "Chapter 9: gradients, Jacobian spectra, layer moments at init, to depth 50.")
-beyond = _named("beyond", "Chapter 11: Mish, Softplus, sine and Snake, measured as the report card measures.")
+beyond = _named("beyond", "Chapter 12: Mish, Softplus, sine and Snake, measured as the report card measures.")
 tent = _named("tent", "Chapter 5: ReLU shapes trained on the 16-piece tent map, 2000 epochs.")
 init_pieces = _named("init_pieces", "Chapter 5: exact linear pieces of freshly initialised ReLU networks.")

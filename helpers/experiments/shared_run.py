@@ -12,7 +12,7 @@ from ..core.config import SWEEP, TrainConfig
 from ..core.data import make_dataset
 from ..core.store import Results
 from ..engine.runs import concat, grid, stacked
-from . import cache
+from . import bundle, cache
 
 SEEDS = 5              # every experiment: mean and spread over these
 DEPTHS = (2, 5, 10, 20, 30)
@@ -27,11 +27,12 @@ class Run:
     pieces: dict[str, Callable[[], Results]]
     join: Callable[[list[Results]], Results] = lambda parts: parts[0]
     cost: float = 1.0
+    name: str = ""                # the registry's name for it (set there)
     _joined: Results | None = None
 
     def __call__(self) -> Results:
         if self._joined is None:
-            self._joined = self.join([p() for p in self.pieces.values()])
+            self._joined = bundle.record(self.join([p() for p in self.pieces.values()]), self.name)
         return self._joined
 
 

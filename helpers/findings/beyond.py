@@ -1,4 +1,4 @@
-"""Chapter 11, beyond the eight: Mish, Softplus, sine and Snake measured as the report card measures (helpers.byo.card),
+"""Chapter 12, beyond the eight: Mish, Softplus, sine and Snake measured as the report card measures (helpers.byo.card),
 next to the book's eight."""
 from __future__ import annotations
 

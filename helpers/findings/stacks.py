@@ -1,4 +1,4 @@
-"""Chapter 9, deep stacks: initialisation, dynamical isometry, self-normalisation, normalisation and residual
+"""Chapters 9 and 10, deep stacks: initialisation, dynamical isometry, self-normalisation, normalisation and residual
 connections, trained on the seed task; which differences between activations survive the fixes.
 
 The trained grids join runs computed once each: PyTorch's default init is chapter 4's depth series

@@ -58,7 +58,8 @@ def outcomes() -> Table:
                      f"{ok.min():g} to {ok.max():g}" if ok.size else "none", stacks[f"ds_d20_default_{name}"],
                      stacks[f"ds_d20_best_{name}"]])
     return Table(["activation", "He at depth 20: layer 1 / 20", "units off after the seed run",
-                  "Adam lr that converged", "depth 20 test MSE, default init", "depth 20, best fix (chapter 9)"], rows)
+                  "Adam lr that converged", "depth 20 test MSE, default init",
+                  "depth 20, best fix (chapters 9, 10)"], rows)
 
 
 # The report card's columns: (header, how a value scores from 0, bad, to 1, good). The values are the chapters'
@@ -97,7 +98,7 @@ def report_card() -> tuple[list[str], list[str], list[list[str]], np.ndarray]:
 
 
 def deep_stacks() -> Table:
-    """Chapter 9's table: what each fix leaves between the activations at depth 20."""
+    """Chapter 10's table: what each fix leaves between the activations at depth 20."""
     return findings.chapter("stacks")["survivors"]
 
 
@@ -139,7 +140,7 @@ def markdown() -> str:
         f"{v['digits_ratio500_relu']:g} times layer 10's gradient (sine task: {v['sine_ratio500_relu']:g}); ReLU "
         f"classifies {v['digits_acc_default10_relu']:g}% of the test images, a linear softmax classifier "
         f"{v['digits_linear']:g}%.", "", *md_table(transfer().header, transfer().rows), "",
-        "### Deep stacks made trainable (chapter 9)",
+        "### Deep stacks made trainable (chapters 9 and 10)",
         f"At depth 50 and initialisation, orthogonal weights at tanh's critical point bring the Jacobian's "
         f"spread kappa to {v['ds_kappa50_orthogonal_tanh']} (Gaussian: {v['ds_kappa50_edge_tanh']}), ReLU's "
         f"stays at {v['ds_kappa50_orthogonal_relu']}; SELU at LeCun initialisation keeps its activations' variance "

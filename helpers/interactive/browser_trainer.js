@@ -161,7 +161,7 @@
       const deep = (l) => s.deep && l >= Math.ceil(s.depth / 2);
       this.phis = [...Array(s.depth).keys()].map((l) => (deep(l) ? ACT[s.deep] : first));
       this.ons = [...Array(s.depth).keys()].map((l) => (deep(l) ? (h) => onMask(h, s.deep) : firstOn));
-      // chapter 9's layer types (helpers.blocks): a norm's gain (1) and shift (0) per unit of each hidden layer
+      // chapter 10's layer types (helpers.blocks): a norm's gain (1) and shift (0) per unit of each hidden layer
       this.layer = s.layer && s.layer !== "plain" ? s.layer : null;
       this.norm = !this.layer ? null : this.layer.includes("layernorm") ? "layer" : this.layer === "batchnorm" ? "batch" : null;
       // in a tidy: the temporaries go, the variables keep their data

@@ -36,7 +36,7 @@ ADAM_BETAS = (0.9, 0.999)   # torch.optim.Adam's defaults, which the book trains
 SCRIPTS = ("tfjs/tf.min.js", "tfjs/tf-backend-wasm.min.js", "tfjs/wasm-binaries.js")
 JS = Path(__file__).with_name("browser_trainer.js")
 BUILT_IN = activations.STACK_ACTIVATIONS   # what the JavaScript implements; anything else comes as a formula
-# chapter 11's four, as formulas a reader can edit (helpers.byo.custom.formula's grammar, which the page parses too)
+# chapter 12's four, as formulas a reader can edit (helpers.byo.custom.formula's grammar, which the page parses too)
 FORMULA_PRESETS = {"Mish": "x * tanh(softplus(x))", "Softplus": "softplus(x)", "Sine": "sin(x)",
                    "Snake (a = 1)": "x + sin(x)^2"}
 FORMULA_COLOUR = "#6C3483"

@@ -1,4 +1,4 @@
-"""Chapter 9 figures: inits trained, Jacobian spectra, self-normalisation, normalisation and residual variants.
+"""Chapters 9 and 10 figures: inits trained, Jacobian spectra, self-normalisation, normalisation and residual variants.
 The activation is the panel (its title in the activation's colour); inside a panel the colour is the init or the
 layer type (style.INIT_COLOUR, style.VARIANT_COLOUR), with a line style and a marker as well."""
 from __future__ import annotations
