@@ -140,3 +140,19 @@ def test_static_init_explorer_has_fixed_axes_and_a_reference_line():
     lo, hi = panel["ylim"]                                          # one range (in decades) for every setting
     assert lo <= np.log10(min(ys)) and np.log10(max(ys)) <= hi and panel["ref"] == 1.0
     assert hi - lo > 10                                            # sigmoid at depth 30 spans many decades
+
+
+def test_the_live_and_static_explorers_draw_chapter_12s_four():
+    """With the four registered (chapter 7 registers them), the live view draws Snake and the sine (on in many
+    intervals), and the static explorer offers the four beside the nine by default."""
+    from helpers import byo
+    with byo.extras_registered():
+        view = widgets.InitView()
+        for name in byo.EXTRAS:
+            fig = view.update(5, 8, name, "kaiming")
+            assert len(fig.axes[1].get_lines()[0].get_ydata()) == 5
+        page = static_explorers.init_explorer(names=("relu", "sine", "snake"), depths=(2,), inits=("kaiming",),
+                                              layers=("plain",))
+        assert "snake|kaiming|plain|2" in _payload(page)["records"]
+    from helpers.experiments.registry_deep import explorer_names
+    assert set(byo.EXTRAS) <= set(explorer_names())
