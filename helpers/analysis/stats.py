@@ -107,6 +107,16 @@ def at_spread(values, missing: str = "diverged") -> Text:
     return Text(f"{m} ± {sd_text}{note}")
 
 
+def epochs_to_reach(values) -> Text:
+    """Epochs to reach a level, rounded to their spread over seeds; a seed that never reached it counts as "never"."""
+    return at_spread(values, missing="never")
+
+
+def percent(values) -> Text:
+    """Fractions (accuracies, shares) as percentages, rounded to their spread over seeds (at_spread)."""
+    return at_spread(100 * np.asarray(values, dtype=float))
+
+
 def rounded(values) -> float | int:
     """The mean over seeds as at_spread prints it, as a number (for glue); NaN if every run diverged."""
     text = at_spread(values).split(" ")[0]

@@ -28,16 +28,11 @@ DIGITS_EPOCH = {s: s // 10 for s in STEPS}        # ten steps per epoch
 INIT_LABEL = {"torch_default": "default", "kaiming": "He"}
 
 
-def percent(values) -> stats.Text:
-    """Accuracies as percentages, rounded to their spread over seeds."""
-    return stats.at_spread(100 * np.asarray(values, dtype=float))
-
-
 def accuracy_table(res: Results) -> Table:
     """Final test accuracy (%) per activation, init and depth."""
     acc = failure.finite(res["final_test_accuracy"], res)                 # [init, depth, act, seed]
     cols = [(i, d) for i in res.coords["init"] for d in res.coords["depth"]]
-    rows = [[name] + [percent(acc[res.index("init", i), res.index("depth", d), a]) for i, d in cols]
+    rows = [[name] + [stats.percent(acc[res.index("init", i), res.index("depth", d), a]) for i, d in cols]
             for a, name in enumerate(res.coords["activation"])]
     return Table(["activation"] + [f"{INIT_LABEL[i]}, depth {d}" for i, d in cols], rows,
                  "Test accuracy (%) after 500 Adam steps, mean ± sd over 5 seeds")
@@ -190,12 +185,12 @@ def findings() -> dict:
                            else stats.Text(f"at most {worst:.2f} of a first-layer's units died"))
     big = [sweep.index("lr", lr) for lr in sweep.coords["lr"] if lr >= 0.1]
     ident = sweep.sel("final_test_accuracy", activation="identity")[big]              # [lr, seed]: not masked
-    f["digits_identity_big_lr_acc"] = percent(ident)
+    f["digits_identity_big_lr_acc"] = stats.percent(ident)
     with warnings.catch_warnings():                                       # every seed diverged: NaN
         warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(failure.finite(sweep["final_test_accuracy"], sweep), -1)  # [act, lr]
     a, i = np.unravel_index(np.nanargmax(mean), mean.shape)
-    f["digits_best_sweep_acc"] = percent(failure.finite(sweep["final_test_accuracy"], sweep)[a, i])
+    f["digits_best_sweep_acc"] = stats.percent(failure.finite(sweep["final_test_accuracy"], sweep)[a, i])
     f["digits_best_sweep_name"] = stats.Text(activations.get(sweep.coords["activation"][a]).label)
     f["digits_best_sweep_lr"] = sweep.coords["lr"][i]
     f["digits_l1_margin"] = round(first_layer_margin(data), 1)

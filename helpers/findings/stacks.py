@@ -65,18 +65,6 @@ def mode_cell(codes: np.ndarray) -> str:
     return f"{failure.SHORT[failure.MODES[int(maj[0])]]} {int(cnt[0])}/{codes.size}"
 
 
-def geo(values) -> str:
-    return stats.geo_spread(values)
-
-
-def never(values) -> str:
-    return stats.at_spread(values, missing="never")
-
-
-def percent(values) -> str:
-    return stats.at_spread(100 * np.asarray(values, dtype=float))
-
-
 # ---- at initialisation ----------------------------------------------------------------------------------------
 def residual_theory_table(blk: Results) -> Table:
     """Layer 1 / layer L gradient ratio at init, depth 20: every variant measured, the residual one's mean field."""
@@ -146,31 +134,31 @@ def findings() -> dict:
         worst = max(mis, key=mis.get)
         f[f"ds_misfit_{c}"], f[f"ds_misfit_{c}_act"] = stats.sig2(mis[worst]), activations.get(worst).label
     for d in registry.STACK_DEPTHS:
-        f[f"init_mse_{d}"] = grid_table(grid, "case", CASES, test_mse, geo,
+        f[f"init_mse_{d}"] = grid_table(grid, "case", CASES, test_mse, stats.geo_spread,
                                         f"Test MSE after 500 epochs, depth {d}, Adam 1e-3", depth=d)
-    f["init_floor_20"] = grid_table(grid, "case", CASES, epochs_to_floor, never,
+    f["init_floor_20"] = grid_table(grid, "case", CASES, epochs_to_floor, stats.epochs_to_reach,
                                     "Epochs to 2x the noise floor (train loss < 0.02), depth 20", depth=20)
     init_modes = failure.modes_of(grid, ("case", "depth"))
     f["init_modes_20"] = grid_table(grid, "case", CASES, lambda r: init_modes, mode_cell,
                                     "Most common ending over 5 seeds, depth 20", depth=20)
-    f["init_ratio_200"] = grid_table(grid, "case", CASES, lambda r: grad_ratio(r, 200), geo,
+    f["init_ratio_200"] = grid_table(grid, "case", CASES, lambda r: grad_ratio(r, 200), stats.geo_spread,
                                      "||dL/dh_1|| / ||dL/dh_20|| after 200 epochs, depth 20", depth=20)
-    f["init_off_20"] = grid_table(grid, "case", CASES, off_share, percent,
+    f["init_off_20"] = grid_table(grid, "case", CASES, off_share, stats.percent,
                                   "Units off (%) after 500 epochs, all layers, depth 20", depth=20)
     for d in (20, 50):
         f[f"spectrum_{d}"] = spectrum_table(at0, d)
     f["moments_lecun"] = moments_table(at0, "lecun")
     f["moments_default"] = moments_table(at0, "torch_default")
-    f["block_mse_20"] = grid_table(blk, "variant", VARIANTS, test_mse, geo,
+    f["block_mse_20"] = grid_table(blk, "variant", VARIANTS, test_mse, stats.geo_spread,
                                    "Test MSE after 500 epochs, depth 20, Adam 1e-3", setting="depth 20, lr 1e-3")
-    f["block_floor_20"] = grid_table(blk, "variant", VARIANTS, epochs_to_floor, never,
+    f["block_floor_20"] = grid_table(blk, "variant", VARIANTS, epochs_to_floor, stats.epochs_to_reach,
                                      "Epochs to 2x the noise floor, depth 20, Adam 1e-3", setting="depth 20, lr 1e-3")
-    f["block_mse_fast"] = grid_table(blk, "variant", VARIANTS, test_mse, geo,
+    f["block_mse_fast"] = grid_table(blk, "variant", VARIANTS, test_mse, stats.geo_spread,
                                      "Test MSE after 500 epochs, depth 10, Adam 0.1", setting="depth 10, lr 0.1")
-    f["block_off_fast"] = grid_table(blk, "variant", VARIANTS, off_share, percent,
+    f["block_off_fast"] = grid_table(blk, "variant", VARIANTS, off_share, stats.percent,
                                      "Units off (%) after 500 epochs, depth 10, Adam 0.1", setting="depth 10, lr 0.1")
     f["block_ratio_init"] = residual_theory_table(blk)
-    f["block_ratio_end"] = grid_table(blk, "variant", VARIANTS, lambda r: grad_ratio(r, 500), geo,
+    f["block_ratio_end"] = grid_table(blk, "variant", VARIANTS, lambda r: grad_ratio(r, 500), stats.geo_spread,
                                       "||dL/dh_1|| / ||dL/dh_20|| after 500 epochs, depth 20",
                                       setting="depth 20, lr 1e-3")
     f["survivors"] = survivors(grid, blk)
@@ -186,27 +174,27 @@ def trained_numbers(grid: Results, blk: Results) -> dict:
     v: dict = {}
     mse, ep, off = test_mse(grid), epochs_to_floor(grid), off_share(grid)
 
-    def g(case, depth, name, what=mse, fmt=geo):
+    def g(case, depth, name, what=mse, fmt=stats.geo_spread):
         return fmt(what[grid.index("case", case), grid.index("depth", depth), grid.index("activation", name)])
     for c in CASES:
         v[f"ds_sigmoid_{c}_20"] = g(c, 20, "sigmoid")
         v[f"ds_selu_{c}_20"] = g(c, 20, "selu")
-        v[f"ds_ep_tanh_{c}_20"] = g(c, 20, "tanh", ep, never)
-        v[f"ds_ep_selu_{c}_20"] = g(c, 20, "selu", ep, never)
-        v[f"ds_off_relu_{c}_20"] = g(c, 20, "relu", off, percent)
-    v["ds_off_sigmoid_edge_20"] = g("edge", 20, "sigmoid", off, percent)
+        v[f"ds_ep_tanh_{c}_20"] = g(c, 20, "tanh", ep, stats.epochs_to_reach)
+        v[f"ds_ep_selu_{c}_20"] = g(c, 20, "selu", ep, stats.epochs_to_reach)
+        v[f"ds_off_relu_{c}_20"] = g(c, 20, "relu", off, stats.percent)
+    v["ds_off_sigmoid_edge_20"] = g("edge", 20, "sigmoid", off, stats.percent)
     v["ds_identity_20"] = g("kaiming", 20, "identity")
     bmse, bep, boff = test_mse(blk), epochs_to_floor(blk), off_share(blk)
 
-    def b(setting, variant, name, what=bmse, fmt=geo):
+    def b(setting, variant, name, what=bmse, fmt=stats.geo_spread):
         return fmt(what[blk.index("setting", setting), blk.index("variant", variant), blk.index("activation", name)])
     slow, fast = list(registry.BLOCK_SETTINGS)
     for var in VARIANTS:
         for n in ("identity", "sigmoid", "relu", "tanh"):
             v[f"ds_{var}_{n}_20"] = b(slow, var, n)
-        v[f"ds_ep_{var}_relu_20"] = b(slow, var, "relu", bep, never)
-        v[f"ds_ep_{var}_elu_20"] = b(slow, var, "elu", bep, never)
-        v[f"ds_off_{var}_relu_fast"] = b(fast, var, "relu", boff, percent)
+        v[f"ds_ep_{var}_relu_20"] = b(slow, var, "relu", bep, stats.epochs_to_reach)
+        v[f"ds_ep_{var}_elu_20"] = b(slow, var, "elu", bep, stats.epochs_to_reach)
+        v[f"ds_off_{var}_relu_fast"] = b(fast, var, "relu", boff, stats.percent)
         reached = np.isfinite(bep[blk.index("setting", fast), blk.index("variant", var)])     # [activation, seed]
         v[f"ds_reach_fast_{var}"] = stats.count(reached.sum(-1) * 2 > reached.shape[-1])
     for var in ("residual_layernorm", "batchnorm"):      # Adam 0.1 (depth 10) against 1e-3 (depth 20), per activation
@@ -220,14 +208,14 @@ def trained_numbers(grid: Results, blk: Results) -> dict:
         v[f"ds_fast_{var}_min"], v[f"ds_fast_{var}_max"] = (f"{np.nanmin(fast_mse):.2g}", f"{np.nanmax(fast_mse):.2g}")
     r0 = grad_ratio(blk, 0)[blk.index("setting", slow), blk.index("variant", "residual")]
     for n in ("relu", "tanh", "sigmoid", "selu", "gelu", "elu"):
-        v[f"ds_res_ratio_{n}"] = geo(r0[blk.index("activation", n)])
+        v[f"ds_res_ratio_{n}"] = stats.geo_spread(r0[blk.index("activation", n)])
         v[f"ds_res_theory_{n}"] = f"{theory.residual_profile(n, registry.BLOCK_SETTINGS[slow][0])[0]:.2g}"
     return v
 
 
 def isometry_rank_correlation(at0: Results, grid: Results, depth: int = 20) -> dict:
     """Spearman's rank correlation, over activation x init, between kappa at init and the median epochs to
-    2x the noise floor (runs where most seeds never reach it rank last), at `depth`."""
+    2x the noise floor (runs where most seeds stats.epochs_to_reach reach it rank last), at `depth`."""
     kappa, epochs = [], []
     ep = epochs_to_floor(grid)
     for c in grid.coords["case"]:
@@ -235,7 +223,7 @@ def isometry_rank_correlation(at0: Results, grid: Results, depth: int = 20) -> d
             kappa.append(anisotropy(at0.sel("sv", case=c, depth=depth, activation=n)).mean())
             e = ep[grid.index("case", c), grid.index("depth", depth), grid.index("activation", n)]
             epochs.append(np.nanmedian(e) if np.isfinite(e).sum() * 2 > e.size else np.inf)
-    from scipy.stats import spearmanr  # ties (the runs that never reach it) get their average rank
+    from scipy.stats import spearmanr  # ties (the runs that stats.epochs_to_reach reach it) get their average rank
     rho = round(float(spearmanr(kappa, epochs).statistic), 1)
     trained = np.isfinite(epochs)                # only the pairs whose seeds mostly reach the floor
     rho_t = round(float(spearmanr(np.array(kappa)[trained], np.array(epochs)[trained]).statistic), 1)
