@@ -19,7 +19,7 @@ OTHER_PATH := MKL_ENABLE_INSTRUCTIONS=AVX ATEN_CPU_CAPABILITY=default
 TEST_ENV := $(if $(NATIVE),,$(OTHER_PATH))
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 
-.PHONY: install lock precompute baseline report notebooks bundle site book serve unit lint test verify chromium lab bench clean
+.PHONY: install lock precompute baseline report notebooks site book serve unit lint test verify chromium lab bench clean
 
 $(STAMP): requirements.txt requirements.lock pyproject.toml
 	python3 -m venv $(VENV)
@@ -48,14 +48,11 @@ baseline: $(STAMP)
 report: baseline precompute
 	$(PY) -m helpers report activation_functions/baseline.npz
 
-## re-execute the chapters in place, top to bottom, written without run-to-run churn (commit the result); each
-## chapter's findings are computed afresh, and what the chapters read from the runs is recorded for make bundle
+## re-execute the chapters in place, top to bottom, written without run-to-run churn, and write the data they read
+## into data/runs/ (what a fresh clone's chapters load instead of training): commit both, they belong together
 notebooks: precompute
 	rm -rf .cache/reads .cache/findings_*.pkl
 	HELPERS_RECORD_ACCESS=.cache/reads $(PY) tools/run_notebooks.py
-
-## the chapters' data for a fresh clone (data/runs/, committed): the arrays make notebooks recorded, from the cache
-bundle: notebooks
 	$(PY) -m helpers bundle .cache/reads
 
 ## offline pages: MathJax comes from the npm registry at build time, never from a CDN at read time
