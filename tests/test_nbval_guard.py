@@ -75,3 +75,23 @@ def test_every_name_a_chapter_uses_is_defined_in_it():
         out = subprocess.run([ruff, "check", "--select", "F821", "--no-cache", "--output-format", "concise",
                               "--stdin-filename", f"{path.stem}.py", "-"], input=code, capture_output=True, text=True)
         assert out.returncode == 0, f"{path.name}: {out.stdout}"
+
+
+def test_every_import_in_a_chapter_resolves():
+    """Each chapter's imports name modules and names that exist (a moved module under its old path fails here)."""
+    import ast
+    import importlib
+    for path in sorted(NOTEBOOK.parent.glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            src = "\n".join(line for line in "".join(cell["source"]).splitlines() if not line.lstrip().startswith("%"))
+            for node in ast.walk(ast.parse(src)):
+                if isinstance(node, ast.ImportFrom) and node.module.startswith("helpers"):
+                    module = importlib.import_module(node.module)
+                    for alias in node.names:
+                        assert hasattr(module, alias.name) or importlib.util.find_spec(
+                            f"{node.module}.{alias.name}"), f"{path.name}: from {node.module} import {alias.name}"
+                elif isinstance(node, ast.Import):
+                    for alias in node.names:
+                        importlib.import_module(alias.name)
