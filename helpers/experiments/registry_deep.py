@@ -12,7 +12,7 @@ from ..core.models import INITS
 from ..core.store import Results
 from ..engine import blocks
 from ..engine.runs import grid, stacked
-from . import at_init, cache, explorer_stats
+from . import at_init, bundle, cache, explorer_stats
 from .shared_run import DEPTH_KEEP, SEEDS, SWEEP_LRS
 
 AT_INIT = ("experiments.at_init",)   # what the measurements at initialisation also depend on
@@ -129,4 +129,5 @@ def explorer_grid(names=None, inits=INITS, layers=blocks.VARIANTS, depths=EXPLOR
     def compute():
         with byo.extras_registered():
             return explorer_stats.statistics_grid(names, inits, layers, depths)
-    return cache.cached("explorer_grid", key, compute, modules=("experiments.explorer_stats", "byo.custom"))
+    return bundle.record(cache.cached("explorer_grid", key, compute,
+                                      modules=("experiments.explorer_stats", "byo.custom")), "explorer_grid")
