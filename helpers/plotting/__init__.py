@@ -12,6 +12,7 @@ from .sparsity import (
     preactivation_histograms,
     states_over_training,
     unit_raster,
+    unit_states_explained,
 )
 from .stability import depth_maps, failure_examples, lr_mode_maps, sharpness_vs_gd  # noqa: F401
 from .style import STYLE, colour, label, save, use_style  # noqa: F401

@@ -8,7 +8,7 @@ from matplotlib.colors import ListedColormap, Normalize
 from ..analysis.stats import mean_sd as mean_std
 from ..core import activations
 from ..core.store import Results
-from .style import COLUMN, band, colour, display_name, label, layer_epoch_heatmap, legend_below, use_style
+from .style import COLUMN, band, colour, display_name, label, layer_epoch_heatmap, legend_below, panels, use_style
 
 
 def dead_at_init(init: Results, predicted: dict[str, np.ndarray]) -> plt.Figure:
@@ -185,4 +185,35 @@ def preactivation_histograms(pre: dict[str, dict[str, list[np.ndarray]]], layers
                for k, l in enumerate(layers)]
     handles.append(plt.matplotlib.patches.Patch(color="0.85", label="|phi'| < 1% of max"))
     fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(handles), frameon=False)
+    return fig
+
+
+def unit_states_explained(names: tuple[str, ...] = ("relu", "sigmoid", "gelu")) -> plt.Figure:
+    """What a unit's state means, read off its activation's slope: |phi'(h)| relative to its largest value
+    (probes.relative_slope, the one definition), with the bands a unit's inputs fall in. On at an input: at least
+    ON_THRESHOLD; off: on at no input; saturated: below SATURATION_THRESHOLD at every input; dead: exactly 0 at every
+    input (only a flat half-line, ReLU's, allows it)."""
+    import torch
+
+    from ..engine import probes
+    use_style()
+    fig, axes = panels(len(names), cols=len(names), aspect=1.0, sharey=True, layout="constrained")
+    h = torch.linspace(-9, 9, 3601, dtype=torch.float64)
+    on, sat = probes.ON_THRESHOLD, probes.SATURATION_THRESHOLD
+    for ax, name in zip(axes, names):
+        act = activations.get(name)
+        s = probes.relative_slope(act, h).numpy()
+        x = h.numpy()
+        ax.axhspan(on, 1.15, color="#DCEFD9", lw=0)                  # on
+        ax.axhspan(sat, on, color="#F3F3F3", lw=0)                     # neither on nor saturated
+        ax.axhspan(1e-4, sat, color="#F6E3C8", lw=0)                   # saturated
+        ax.plot(x, np.where(s > 0, s, np.nan), color=colour(name), lw=2.2)
+        dead = s == 0
+        if dead.any():
+            ax.plot(x[dead], np.full(dead.sum(), 1.3e-4), color=colour(name), lw=4, solid_capstyle="butt")
+            ax.text(x[dead].mean(), 2.2e-4, "exactly 0:\ndead zone", ha="center", va="bottom", fontsize=9)
+        ax.set(yscale="log", ylim=(1e-4, 1.15), xlim=(-9, 9), title=display_name(name), xlabel="pre-activation h")
+    axes[0].set_ylabel("|phi'(h)| / its maximum")
+    for y, text in ((0.5, "on\n(≥ 25%)"), (0.05, "not on"), (1e-3, "saturated\n(< 1%)")):
+        axes[-1].text(1.04, y, text, transform=axes[-1].get_yaxis_transform(), va="center", fontsize=9)
     return fig
