@@ -195,6 +195,7 @@ def trained_numbers(grid: Results, blk: Results) -> dict:
         v[f"ds_ep_{var}_relu_20"] = b(slow, var, "relu", bep, stats.epochs_to_reach)
         v[f"ds_ep_{var}_elu_20"] = b(slow, var, "elu", bep, stats.epochs_to_reach)
         v[f"ds_off_{var}_relu_fast"] = b(fast, var, "relu", boff, stats.percent)
+        v[f"ds_off_{var}_relu_20"] = b(slow, var, "relu", boff, stats.percent)
         reached = np.isfinite(bep[blk.index("setting", fast), blk.index("variant", var)])     # [activation, seed]
         v[f"ds_reach_fast_{var}"] = stats.count(reached.sum(-1) * 2 > reached.shape[-1])
     for var in ("residual_layernorm", "batchnorm"):      # Adam 0.1 (depth 10) against 1e-3 (depth 20), per activation
