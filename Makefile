@@ -44,8 +44,9 @@ precompute: $(STAMP)
 baseline: $(STAMP)
 	$(PY) -m helpers baseline --out activation_functions/
 
-## report.md with the answers to the four questions and the cheat sheet (needs every shared run)
-report: baseline precompute
+## report.md with the answers to the four questions and the cheat sheet (every shared run: from the cache, else
+## from data/runs/, the chapters' data; `make precompute` first to compute them with the code at hand)
+report: baseline
 	$(PY) -m helpers report activation_functions/baseline.npz
 
 ## re-execute the chapters in place, top to bottom, written without run-to-run churn, and write the data they read
@@ -106,6 +107,8 @@ verify: $(STAMP) chromium
 	$(TEST_ENV) HELPERS_NO_BUNDLE=1 REQUIRE_RUNS=1 $(PYTEST) -n 2 --dist loadfile --nbval-lax --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg notebooks tests/test_within_spread.py
 	$(TEST_ENV) HELPERS_NO_BUNDLE=1 REQUIRE_RUNS=1 $(PYTEST) tests/lab
+	@# the command line's report end to end: the seed experiment's folder and the four answers from the runs above
+	$(TEST_ENV) HELPERS_NO_BUNDLE=1 $(MAKE) --no-print-directory report
 
 ## Debian's chromium for the browser tests (the playwright package drives it; it never downloads one)
 chromium:

@@ -137,7 +137,7 @@ def markdown() -> str:
         "### Does it transfer? (the digits, chapter 8)",
         f"On scikit-learn's digits the mean field predicts the gradients at init within {v['digits_misfit_default']}x; "
         f"ReLU ends with {v['digits_off_end_relu']} of its units off; after training layer 1 gets "
-        f"{v['digits_ratio500_relu']:g} times layer 10's gradient (sine task: {v['sine_ratio500_relu']:g}); ReLU "
+        f"{v['digits_ratio500_relu']} times layer 10's gradient (sine task: {v['sine_ratio500_relu']}); ReLU "
         f"classifies {v['digits_acc_default10_relu']:g}% of the test images, a linear softmax classifier "
         f"{v['digits_linear']:g}%.", "", *md_table(transfer().header, transfer().rows), "",
         "### Deep stacks made trainable (chapters 9 and 10)",
