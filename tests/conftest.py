@@ -39,3 +39,16 @@ def _deterministic():
 @pytest.fixture(scope="session")
 def data():
     return make_dataset()
+
+
+def glued(path) -> dict[str, str]:
+    """The values glued (myst_nb.glue) in an executed notebook, by name, as they display."""
+    import json
+    from pathlib import Path
+    out = {}
+    for cell in json.loads(Path(path).read_text())["cells"]:
+        for o in cell.get("outputs", []):
+            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name is not None:
+                out[name] = o["data"]["application/papermill.record/text/plain"]
+    return out

@@ -1,26 +1,16 @@
 """The chapters' data the repository carries (data/runs/, helpers.experiments.bundle): a fresh clone's chapter reads
 it instead of training, and prints what the committed chapter prints."""
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import glued
 
 from helpers import findings
 from helpers.analysis.stats import Text
 from helpers.experiments import bundle, cache, registry
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-
-
-def glued(path: Path) -> dict[str, str]:
-    out = {}
-    for cell in json.loads(path.read_text())["cells"]:
-        for o in cell.get("outputs", []):
-            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is not None:
-                out[name] = o["data"]["application/papermill.record/text/plain"]
-    return out
 
 
 @pytest.mark.skipif(not bundle.FOLDER.is_dir(), reason="no data/runs/ in this checkout")

@@ -2,18 +2,9 @@
 import json
 from pathlib import Path
 
+from conftest import glued
+
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-
-
-def glued(path: Path) -> dict[str, str]:
-    """The values glued (myst_nb.glue) in an executed notebook, by name, as they display."""
-    out = {}
-    for cell in json.loads(path.read_text())["cells"]:
-        for o in cell.get("outputs", []):
-            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is not None:
-                out[name] = o["data"]["application/papermill.record/text/plain"]
-    return out
 
 
 def test_summary_numbers_match_their_chapters():
