@@ -1,5 +1,5 @@
 """Command line: `python -m helpers baseline --out activation_functions/`, `report`, `figures`, `card`,
-`precompute` and `cache`. Bad input stops with one line naming the valid choices, and exit code 2."""
+`precompute`, `bundle`, `glue` and `cache`. Bad input stops with one line naming the valid choices, and exit code 2."""
 from __future__ import annotations
 
 import argparse
@@ -173,6 +173,14 @@ def cmd_bundle(args) -> None:
     bundle.write(reads)
 
 
+def cmd_glue(args) -> None:
+    from . import findings
+    places = findings.where(args.name)
+    if not places:
+        raise ValueError(f"no findings module makes the glued name {args.name!r}")
+    print("\n".join(f"helpers/findings/{p}" for p in places))
+
+
 def cmd_cache(args) -> None:
     if args.code_hash:
         print(cache.code_hash())
@@ -236,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
                                       "the record of what the chapters read")
     u.add_argument("reads", nargs="?", default=".cache/reads", help="the record's folder (default: %(default)s)")
     u.set_defaults(func=cmd_bundle)
+    g = sub.add_parser("glue", help="where a number the chapters glue by name is computed (helpers/findings)")
+    g.add_argument("name", help="the glued name, as the prose writes it, e.g. ds_off_batchnorm_relu_20")
+    g.set_defaults(func=cmd_glue)
     k = sub.add_parser("cache", help="where the cache is and what it holds; --prune, --code-hash")
     k.add_argument("--prune", action="store_true", help="delete entries written by other code")
     k.add_argument("--code-hash", action="store_true", help="print the hash of the computing code")

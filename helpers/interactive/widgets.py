@@ -38,12 +38,12 @@ def _short_exp(v: float, _=None) -> str:
 
 class InitView:
     """The live explorer's immediate view: forward and backward statistics per layer at init.
-    The figure is built once; a change only swaps line data and redraws (about 0.1 s at depth 50:
-    half statistics, half drawing; `make bench` measures it in JupyterLab)."""
+    The figure is built once; a change only swaps line data and redraws (`make bench` measures how fast, in
+    JupyterLab)."""
 
     def __init__(self):
         use_style()
-        for name in activations.ACTIVATIONS:   # found once per activation (~10 ms each): not on a slider move
+        for name in activations.ACTIVATIONS:   # found once per activation, not on every slider move
             one_interval(name)
         self.fig, self.axes = plt.subplots(1, 3, figsize=(11, 3.2))
         a0, a1, a2 = self.axes
