@@ -125,8 +125,8 @@ def test_anisotropy_is_one_for_an_isometry_and_n_for_rank_one():
 
 def test_batchnorm_at_init_for_any_input_dimension_matches_the_block_stack(data):
     """finite_width.batchnorm_ratio (inputs of any dimension) reproduces helpers.engine.blocks' batchnorm variant on
-    the seed
-    task's one-number inputs; with full-rank inputs ReLU's ratio is Yang et al.'s pi/(pi-1) per layer within 2x."""
+    the seed task's one-number inputs; with full-rank inputs ReLU's ratio is Yang et al.'s pi/(pi-1) per layer within
+    2x."""
     x, y = data.x.double(), data.y.double()
     mine = finite_width.batchnorm_ratio(["relu", "tanh"], [0, 1], 8, 32, x, y)
     theirs = finite_width.block_ratio("batchnorm", ["relu", "tanh"], [0, 1], 8, 32, "torch_default", x, y)

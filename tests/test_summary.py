@@ -20,27 +20,24 @@ def test_summary_numbers_match_their_chapters():
     assert not wrong, f"summary disagrees with its chapters: {wrong}"
 
 
+def prose_names(path: Path) -> set[str]:
+    """The names a chapter's Markdown glues ({glue:}`name`)."""
+    import re
+    return {m for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown"
+            for m in re.findall(r"\{glue:\}`([^`]+)`", "".join(c["source"]))}
+
+
 def test_glued_names_the_prose_uses_exist():
     """Every {glue:}`name` in a chapter's Markdown refers to a value that chapter glues."""
-    import re
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
-        cells = json.loads(path.read_text())["cells"]
-        used = {m for c in cells if c["cell_type"] == "markdown"
-                for m in re.findall(r"\{glue:\}`([^`]+)`", "".join(c["source"]))}
-        missing = used - set(glued(path))
+        missing = prose_names(path) - set(glued(path))
         assert not missing, f"{path.name} refers to unglued names: {sorted(missing)}"
 
 
 def test_every_glued_name_the_prose_uses_leads_to_the_code_that_makes_it():
     """`python -m helpers glue NAME` (findings.where) finds the findings line that makes every name a chapter's prose
     glues, f-string keys included, so a number on a page can be traced to its code."""
-    import re
-
     from helpers import findings
-    used = set()
-    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
-        for c in json.loads(path.read_text())["cells"]:
-            if c["cell_type"] == "markdown":
-                used |= set(re.findall(r"\{glue:(?:text)?\}`([^`:]+)`", "".join(c["source"])))
+    used = set().union(*(prose_names(path) for path in NOTEBOOKS.glob("*.ipynb")))
     lost = sorted(n for n in used if not findings.where(n))
     assert len(used) > 300 and not lost, lost

@@ -1,6 +1,6 @@
 """The numbers behind the explorers, live (helpers.interactive.widgets) and static
-(helpers.interactive.static_explorers):
-forward and backward statistics of freshly initialised networks, per hidden layer. The static explorer's
+(helpers.interactive.static_explorers): forward and backward statistics of freshly initialised networks, per
+hidden layer. The static explorer's
 grid is a cached run (registry_deep.explorer_grid, which names this module in its key)."""
 from __future__ import annotations
 

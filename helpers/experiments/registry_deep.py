@@ -1,4 +1,4 @@
-"""The book's named runs of chapters 8 and 9 (the digits; deep stacks made trainable) and chapter 7's explorer
+"""The book's named runs of chapters 8 to 10 (the digits; deep stacks made trainable) and chapter 7's explorer
 grid: their parameters and how each piece is computed and cached. helpers.experiments.registry registers them with
 the others."""
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """Shared runs made of cached pieces: how helpers.experiments.registry defines its named experiments. A Run holds its
-pieces
-(label -> computation, each cached on its own so that precompute can spread them over processes) and how to
-join them; the kinds here cover most runs: one grid per activation, a depth series per activation, one piece."""
+pieces (label -> computation, each cached on its own so that precompute can spread them over processes) and how
+to join them; the kinds here cover most runs: one grid per activation, a depth series per activation, one piece."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass

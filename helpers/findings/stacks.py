@@ -4,9 +4,8 @@ connections, trained on the seed task; which differences between activations sur
 The trained grids join runs computed once each: PyTorch's default init is chapter 4's depth series
 (depth_by_activation, and selu_series for SELU), the "plain" network at Adam 0.1 is chapter 4's learning-rate
 sweep. Quantities (every one over five seeds):
-- test MSE: after 500 epochs, against the clean sine on the dense grid; diverged runs (helpers.analysis.failure's
-rule 1)
-  are counted, not averaged;
+- test MSE: after 500 epochs, against the clean sine on the dense grid; diverged runs
+  (helpers.analysis.failure's rule 1) are counted, not averaged;
 - epochs to 2x the noise floor: the first epoch whose full-batch train loss (noisy targets) is below
   2 x 0.1^2 = 0.02 ("never" if no epoch is);
 - gradient ratio: ||dL/dh_1|| / ||dL/dh_L||, h_l the argument of layer l's activation (after the norm where

@@ -48,9 +48,8 @@ class Task:
     learning-rate sweep, its measurements at init (with mean field), the final training loss per activation (in
     run's order) and seed at depths 10 and 20 (default init), per seed whether the identity network's training
     fit came close to the best linear model's (and that rule in words), and the epoch of step 500. Cells print
-    counts, so that a seed ending otherwise on another CPU moves a count (helpers.analysis.agreement tolerates that),
-    not
-    a rounded mean."""
+    counts, so that a seed ending otherwise on another CPU moves a count (helpers.analysis.agreement tolerates
+    that), not a rounded mean."""
 
     run: Results
     sweep: Results

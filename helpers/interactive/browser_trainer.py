@@ -5,8 +5,8 @@ and its WASM backend come from the npm registry at build time (Makefile: book/_v
 Everything the page needs to train on the book's problem is exported from here: the 200 noisy points of data
 seed 0 and the clean curve, the landmarks, Adam's settings, the settings' ranges (shared with the live
 explorer, helpers.interactive.widgets), each activation's on-interval (what "off" means,
-helpers.experiments.explorer_stats) and the
-divergence rule (helpers.analysis.failure). Notebook call site: `browser_trainer.html()`.
+helpers.experiments.explorer_stats) and the divergence rule (helpers.analysis.failure). Notebook call site:
+`browser_trainer.html()`.
 """
 from __future__ import annotations
 
