@@ -85,7 +85,7 @@ def engine() -> None:
     row("arithmetic floor of the seed workload's training", floor, "1.0x floor")
     row("arithmetic floor of the seed workload with its logs", floor_logs, f"{floor_logs / floor:.2f}x floor")
     t_engine = _time(lambda: train_batched(specs, data, cfg, device="cpu"))
-    net = StackedMLP.from_seeds([s.activation for s in specs], [s.seed for s in specs], 10, 64, dtype=torch.float64)
+    net = StackedMLP.from_seeds([s.activation for s in specs], [s.seed for s in specs], dtype=torch.float64)
     opt, ws = FlatOptimizer(net, [cfg.lr] * len(specs), cfg), Workspace(net, 200)
     x, y = data.x.double(), data.y.double()
     steps = _time(lambda: [(loss_and_grad(net, x, y, ws), opt.step()) for _ in range(cfg.epochs)])

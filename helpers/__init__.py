@@ -13,7 +13,7 @@ from .core.activations import ACTIVATIONS, SEED_ACTIVATIONS  # noqa: F401
 from .core.activations import get as get_activation
 from .core.config import TrainConfig  # noqa: F401
 from .core.data import landmarks, make_dataset  # noqa: F401
-from .core.models import INITS, MLP, StackedMLP  # noqa: F401
+from .core.models import INITS, MLP, NetConfig, StackedMLP  # noqa: F401
 
 __version__ = "0.1.0"
 REPO = Path(__file__).resolve().parent.parent  # notebooks write activation_functions/ and .cache/ here

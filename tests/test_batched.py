@@ -12,7 +12,7 @@ import torch
 import helpers.core.workspace as workspace
 from helpers.core.activations import ACTIVATIONS
 from helpers.core.config import Schedule, TrainConfig
-from helpers.core.models import StackedMLP
+from helpers.core.models import NetConfig, StackedMLP
 from helpers.engine.batched import ModelSpec, loss_and_grad, train_batched
 from helpers.engine.loop import train_loop
 from helpers.engine.probes import layer_gradients, per_model_mse
@@ -35,7 +35,7 @@ def close(a, b, rtol, what=""):
 def test_hand_written_backward_and_probes_equal_autograd(data, monkeypatch, chunk):
     monkeypatch.setattr(workspace, "CHUNK_ELEMENTS", chunk * 24 * 200)
     names = [n for n in ACTIVATIONS for _ in range(2)]
-    net = StackedMLP.from_seeds(names, list(range(len(names))), 6, 24, dtype=torch.float64)
+    net = StackedMLP.from_seeds(names, list(range(len(names))), NetConfig(6, 24), dtype=torch.float64)
     x, y = data.x.double(), data.y.double()
     losses, gw, gh = loss_and_grad(net, x, y, probe=True)
     ref = per_model_mse(net(x)[0], y)
@@ -53,7 +53,7 @@ def test_hand_written_backward_and_probes_equal_autograd(data, monkeypatch, chun
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
 def test_gradient_equals_finite_differences(data, name):
     """Independent of autograd: central differences on a tiny float64 network, every parameter."""
-    net = StackedMLP.from_seeds([name], [3], 2, 3, dtype=torch.float64)
+    net = StackedMLP.from_seeds([name], [3], NetConfig(2, 3), dtype=torch.float64)
     x, y = data.x[::20].double(), data.y[::20].double()
     loss_and_grad(net, x, y)
     analytic, numeric, eps = net.grad[0].clone(), torch.zeros_like(net.grad[0]), 1e-6
@@ -69,7 +69,7 @@ def test_float32_gradients_track_float64(data):
     names = list(ACTIVATIONS)
     g = {}
     for dt in (torch.float32, torch.float64):
-        net = StackedMLP.from_seeds(names, [0] * len(names), 10, 64, dtype=dt)
+        net = StackedMLP.from_seeds(names, [0] * len(names), dtype=dt)
         loss_and_grad(net, data.x.to(dt), data.y.to(dt))
         g[dt] = net.grad.double()
     for m, n in enumerate(names):
@@ -108,8 +108,8 @@ def test_a_model_in_a_grid_is_the_model_trained_alone(data):
     """The unstacked axes are in the right order: (gelu, lr 3e-3, seed 1) of a grid equals that one
     model trained by itself."""
     cfg = TrainConfig(epochs=40, log=Schedule(grad_epochs=(0, 20), record_epochs=(0, 20)))
-    big = grid(["relu", "gelu"], [0, 1, 2], data, cfg, lrs=[1e-3, 3e-3], depth=4, width=16)
-    alone = grid(["gelu"], [1], data, cfg, lrs=[3e-3], depth=4, width=16)
+    big = grid(["relu", "gelu"], [0, 1, 2], data, cfg, NetConfig(4, 16), lrs=[1e-3, 3e-3])
+    alone = grid(["gelu"], [1], data, cfg, NetConfig(4, 16), lrs=[3e-3])
     for key in ("loss", "final_params", "grad_h", "unit_states", "pred"):
         close(big.sel(key, activation="gelu", lr=3e-3, seed=1), alone[key][0, 0, 0], 1e-12, key)
 
@@ -140,10 +140,10 @@ _RUN = """
 import json, sys, torch, helpers
 from helpers.engine.runs import grid
 from helpers.core.config import TrainConfig
+from helpers.core.models import NetConfig
 helpers.seed_everything(0, threads=int(sys.argv[1]))
 r = grid(["sigmoid", "relu", "gelu", "tanh"], [0, 1], helpers.make_dataset(),
-         TrainConfig(epochs=150, dtype=sys.argv[2]),
-         lrs=[1e-3, 1e-2], depth=6, width=32)
+         TrainConfig(epochs=150, dtype=sys.argv[2]), NetConfig(6, 32), lrs=[1e-3, 1e-2])
 print(json.dumps({k: r[k].tolist() for k in ("final_train_mse", "final_params", "grad_h")}))
 """
 
@@ -198,7 +198,8 @@ def test_cross_entropy_backward_and_probes_equal_autograd(per_model_batch):
     from helpers.core.data import digits
     d = digits()
     names = [n for n in ACTIVATIONS for _ in range(2)]
-    net = StackedMLP.from_seeds(names, list(range(len(names))), 4, 16, dtype=torch.float64, d_in=64, d_out=10)
+    net = StackedMLP.from_seeds(names, list(range(len(names))), NetConfig(4, 16), dtype=torch.float64,
+                                d_in=64, d_out=10)
     if per_model_batch:
         idx = torch.stack([torch.randperm(len(d.x), generator=torch.Generator().manual_seed(m))[:50]
                            for m in range(net.M)])
@@ -229,7 +230,7 @@ def test_classification_training_learns_the_digits():
     cfg = TrainConfig(epochs=3, batch_size=128, lr=1e-3,
                       log=Schedule(probe_layers=(), record_epochs=(0,), grad_every=None, grad_epochs=(0,), test_every=1,
                                    states_every=1, first_steps=2))
-    res = train_batched([ModelSpec("relu", 0), ModelSpec("tanh", 1)], d, cfg, depth=3, width=32)
+    res = train_batched([ModelSpec("relu", 0), ModelSpec("tanh", 1)], d, cfg, NetConfig(3, 32))
     assert "pred" not in res.arrays and "test_mse" not in res.arrays
     assert np.all(res["loss"][:, 0] < 2.4) and np.all(res["loss"][:, -1] < res["loss"][:, 0])
     assert np.all(res["final_test_accuracy"] > 0.3), res["final_test_accuracy"]
@@ -251,7 +252,7 @@ def test_engine_against_the_backward_pass_on_a_page(data, name):
     from helpers.core.models import StackedMLP, flatten, init_params
     from helpers.engine import backprop
     from helpers.engine.batched import loss_and_grad
-    params = init_params(3, 6, 16, "torch_default", torch.float64)
+    params = init_params(3, NetConfig(6, 16), torch.float64)
     x, y = data.x.double(), data.y.double()
     ref = backprop.backward(params, name, x, y)
     net = StackedMLP([name], flatten(params)[None], 6, 16)

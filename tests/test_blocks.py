@@ -11,7 +11,7 @@ from torch.nn import functional as F
 
 from helpers import theory
 from helpers.core.config import CURVES, TrainConfig
-from helpers.core.models import StackedMLP, init_params
+from helpers.core.models import NetConfig, StackedMLP, init_params
 from helpers.engine import blocks
 from helpers.engine.runs import grid
 from helpers.experiments import at_init, finite_width
@@ -21,8 +21,8 @@ SHORT = TrainConfig(epochs=30, log=replace(CURVES, states_every=30, test_every=3
 
 def test_plain_variant_trains_exactly_like_the_engine(data):
     acts = ["relu", "tanh", "selu", "gelu"]
-    eng = grid(acts, [0, 1], data, SHORT, depth=5, init="kaiming")
-    var = blocks.train("plain", acts, [0, 1], data, SHORT, depth=5, init="kaiming")
+    eng = grid(acts, [0, 1], data, SHORT, NetConfig(5, init="kaiming"))
+    var = blocks.train("plain", acts, [0, 1], data, SHORT, NetConfig(5, init="kaiming"))
     for k in ("loss", "final_train_mse", "final_test_mse", "diverged_epoch"):
         np.testing.assert_allclose(var[k], eng[k], rtol=1e-12, err_msg=k)
     np.testing.assert_allclose(var["grad_h"], eng["grad_h"], rtol=1e-11)
@@ -30,7 +30,7 @@ def test_plain_variant_trains_exactly_like_the_engine(data):
 
 
 def test_norm_layers_equal_torch_nn(data):
-    mlp = StackedMLP.from_seeds(["relu"] * 2, [0, 1], 3, 16, dtype=torch.float64)
+    mlp = StackedMLP.from_seeds(["relu"] * 2, [0, 1], NetConfig(3, 16), dtype=torch.float64)
     x = data.x.double()
     for variant, ref in (("layernorm", lambda h: F.layer_norm(h, h.shape[-1:], eps=blocks.EPS)),
                          ("batchnorm", lambda h: F.batch_norm(h, None, None, training=True, eps=blocks.EPS))):
@@ -45,7 +45,7 @@ def test_norm_layers_equal_torch_nn(data):
 
 
 def test_batchnorm_evaluates_with_the_training_inputs_statistics(data):
-    net = blocks.BlockStack("batchnorm", StackedMLP.from_seeds(["tanh"], [0], 3, 16, dtype=torch.float64))
+    net = blocks.BlockStack("batchnorm", StackedMLP.from_seeds(["tanh"], [0], NetConfig(3, 16), dtype=torch.float64))
     x = data.x.double()
     same = net.forward(x, ref=x)[0]
     torch.testing.assert_close(same, net.forward(x)[0])
@@ -66,7 +66,7 @@ def test_residual_gradient_ratio_at_init_matches_its_mean_field():
     data = make_dataset()
     cfg = TrainConfig(epochs=1, log=replace(CURVES, test_every=1, grad_epochs=(0,)))
     for act in ("tanh", "sigmoid", "selu"):
-        r = blocks.train("residual", [act], list(range(40)), data, cfg, depth=12)
+        r = blocks.train("residual", [act], list(range(40)), data, cfg, NetConfig(12))
         g = r["grad_h"][0, :, 0]                            # [seed, layer]
         measured = np.median(g[:, 0] / g[:, -1])
         predicted = theory.residual_profile(act, 12)[0]
@@ -99,10 +99,10 @@ def test_selu_with_lecun_init_keeps_unit_variance_through_depth(data):
 
 
 def test_orthogonal_and_lecun_inits():
-    for w, _ in init_params(0, 3, 64, "orthogonal", dtype=torch.float64):
+    for w, _ in init_params(0, NetConfig(3, 64, "orthogonal"), dtype=torch.float64):
         s = torch.linalg.svdvals(w) / math.sqrt(max(1, w.shape[1] / w.shape[0]))
         torch.testing.assert_close(s, torch.ones_like(s))
-    ws = [w for w, _ in init_params(0, 30, 64, "lecun", dtype=torch.float64)[1:-1]]
+    ws = [w for w, _ in init_params(0, NetConfig(30, 64, "lecun"), dtype=torch.float64)[1:-1]]
     assert torch.cat([w.flatten() for w in ws]).var().item() * 64 == pytest.approx(1.0, rel=0.02)
     assert at_init.case_scales("orthogonal", ["relu"])[0] == pytest.approx(math.sqrt(2.0))   # orthogonal at He's 2
 
@@ -112,7 +112,7 @@ def test_explorer_statistics_of_a_variant_are_the_trained_runs_at_epoch_0(data):
     cfg = TrainConfig(epochs=1, log=replace(CURVES, test_every=1, grad_epochs=(0,)))
     for variant in ("layernorm", "residual_layernorm"):
         s = init_statistics(6, 16, "tanh", "kaiming", variant=variant)
-        g = blocks.train(variant, ["tanh"], [0, 1, 2], data, cfg, depth=6, width=16, init="kaiming")["grad_h"][0, :, 0]
+        g = blocks.train(variant, ["tanh"], [0, 1, 2], data, cfg, NetConfig(6, 16, "kaiming"))["grad_h"][0, :, 0]
         np.testing.assert_allclose(s["grad_h"], np.exp(np.log(g).mean(0)), rtol=1e-10)
 
 

@@ -6,7 +6,7 @@ import torch
 
 from helpers.analysis import stats
 from helpers.core.data import make_dataset, target_fn
-from helpers.core.models import StackedMLP, tent_mlp
+from helpers.core.models import NetConfig, StackedMLP, tent_mlp
 from helpers.engine import probes
 
 
@@ -19,7 +19,7 @@ def test_tent_network_is_exact_and_has_two_to_the_k_pieces():
 
 
 def test_exact_pieces_match_a_dense_scan_of_activation_patterns():
-    net = StackedMLP.from_seeds(["relu", "leaky_relu", "relu"], [0, 1, 2], 6, 16, dtype=torch.float64)
+    net = StackedMLP.from_seeds(["relu", "leaky_relu", "relu"], [0, 1, 2], NetConfig(6, 16), dtype=torch.float64)
     x = torch.linspace(-math.pi, math.pi, 200_001, dtype=torch.float64).unsqueeze(1)
     with torch.no_grad():
         pattern = torch.cat([h > 0 for h in net(x, keep=True)[1]], -1)
@@ -29,10 +29,10 @@ def test_exact_pieces_match_a_dense_scan_of_activation_patterns():
 
 def test_pieces_refuse_smooth_activations_and_count_zero_bias_nets():
     with pytest.raises(ValueError, match="piecewise-linear activation"):
-        probes.linear_pieces(StackedMLP.from_seeds(["gelu"], [0], 2, 4))
-    he = StackedMLP.from_seeds(["relu"] * 3, [0, 1, 2], 8, 32, "kaiming", dtype=torch.float64)
+        probes.linear_pieces(StackedMLP.from_seeds(["gelu"], [0], NetConfig(2, 4)))
+    he = StackedMLP.from_seeds(["relu"] * 3, [0, 1, 2], NetConfig(8, 32, "kaiming"), dtype=torch.float64)
     assert probes.linear_pieces(he).tolist() == [2, 2, 2]   # positive homogeneity: one kink, at 0
-    one_layer = StackedMLP.from_seeds(["relu"] * 4, [0, 1, 2, 3], 1, 20, dtype=torch.float64)
+    one_layer = StackedMLP.from_seeds(["relu"] * 4, [0, 1, 2, 3], NetConfig(1, 20), dtype=torch.float64)
     assert (probes.linear_pieces(one_layer) <= 21).all()   # at most n + 1
 
 

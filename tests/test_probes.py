@@ -7,7 +7,7 @@ import torch
 from helpers.core import workspace
 from helpers.core.activations import ACTIVATIONS
 from helpers.core.config import Schedule, TrainConfig
-from helpers.core.models import MLP, StackedMLP
+from helpers.core.models import MLP, NetConfig, StackedMLP
 from helpers.engine import probes
 from helpers.engine.recorder import Recorder
 
@@ -32,7 +32,7 @@ def _hand_gradients(net: MLP, x, y):
 
 def test_layer_gradients_match_autograd_by_hand(data):
     names = ["sigmoid", "relu", "gelu", "identity"]
-    nets = [MLP(6, 32, a, seed=s, dtype=torch.float64) for s, a in enumerate(names)]
+    nets = [MLP(a, NetConfig(6, 32), seed=s, dtype=torch.float64) for s, a in enumerate(names)]
     stack = StackedMLP.from_modules(nets)
     gw, gh = probes.layer_gradients(stack, data.x, data.y)
     for m, net in enumerate(nets):
@@ -65,7 +65,7 @@ def test_unit_states_on_hand_built_units():
 
 
 def test_pre_activations_and_activate(data):
-    stack = StackedMLP.from_seeds(["tanh", "relu"], [0, 1], 5, 16, dtype=torch.float64)
+    stack = StackedMLP.from_seeds(["tanh", "relu"], [0, 1], NetConfig(5, 16), dtype=torch.float64)
     pre = probes.pre_activations(stack, data.x_test)
     assert len(pre) == 5 and pre[2].shape == (2, len(data.x_test), 16)
     a = stack.activate(pre[2])
@@ -77,7 +77,7 @@ def test_unit_states_equal_their_definitions_chunk_by_chunk(data, monkeypatch):
     layer and unit on the plain forward pass [M, N, width]."""
     monkeypatch.setattr(workspace, "CHUNK_ELEMENTS", 3 * 16 * len(data.x_test))     # chunks of 3 models
     names = [n for n in ACTIVATIONS for _ in range(2)]
-    net = StackedMLP.from_seeds(names, list(range(len(names))), 4, 16, dtype=torch.float64, weight_scale=3.0)
+    net = StackedMLP.from_seeds(names, list(range(len(names))), NetConfig(4, 16), dtype=torch.float64, weight_scale=3.0)
     fractions, per_unit, zero = probes.unit_states(net, data.x_test)
     for m, act in enumerate(net.acts):
         for l, h in enumerate(probes.pre_activations(net, data.x_test)):
@@ -95,7 +95,7 @@ def test_recorder_probes_equal_the_plain_forward(data):
     """Test loss, hidden units and predictions that the Recorder reads off the engine's forward pass equal
     those of the plain forward pass (StackedMLP.forward)."""
     names = ["tanh", "relu", "relu", "gelu", "identity"]
-    net = StackedMLP.from_seeds(names, list(range(len(names))), 5, 16, dtype=torch.float64)
+    net = StackedMLP.from_seeds(names, list(range(len(names))), NetConfig(5, 16), dtype=torch.float64)
     cfg = TrainConfig(epochs=10,
                       log=Schedule(probe_layers=(1, 3)))         # epoch 10: test loss, states and records due
     rec = Recorder(cfg, data.to("cpu", torch.float64), net.M, 5, 16)
@@ -144,7 +144,7 @@ def test_a_unit_on_somewhere_is_not_off_even_where_its_slope_is_nan():
 
 
 def test_a_workspace_serves_only_its_own_network():
-    net, other = (StackedMLP.from_seeds(["relu"], [s], 2, 8, dtype=torch.float64) for s in (0, 1))
+    net, other = (StackedMLP.from_seeds(["relu"], [s], NetConfig(2, 8), dtype=torch.float64) for s in (0, 1))
     x = torch.zeros(5, 1, dtype=torch.float64)
     ws = workspace.Workspace(net, 5)
     with pytest.raises(ValueError, match="another network"):

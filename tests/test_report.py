@@ -6,6 +6,7 @@ import pytest
 from helpers.analysis import stats
 from helpers.core.config import Schedule, TrainConfig
 from helpers.core.data import landmarks
+from helpers.core.models import NetConfig
 from helpers.engine.runs import grid
 from helpers.findings import report, seed
 from helpers.findings.tables import Table, md_table, text_table
@@ -30,7 +31,7 @@ def test_fit_verdicts_follow_the_landmarks(data):
 @pytest.fixture(scope="module")
 def tiny(data):
     return grid(["sigmoid", "relu"], [0, 1], data, TrainConfig(epochs=20,
-                                                               log=Schedule(grad_epochs=(0, 1))), depth=4, width=16,
+                                                               log=Schedule(grad_epochs=(0, 1))), NetConfig(4, 16),
                 device="cpu")
 
 

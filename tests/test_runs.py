@@ -2,12 +2,13 @@ import numpy as np
 import pytest
 
 from helpers.core.config import TrainConfig
+from helpers.core.models import NetConfig
 from helpers.engine.runs import concat, grid, stacked, take
 from helpers.experiments import registry
 
 
 def test_grid_dims_and_coords(data):
-    res = grid(["relu", "gelu"], [0, 1], data, TrainConfig(epochs=3), lrs=[1e-3, 1e-2], depth=3, width=8, device="cpu")
+    res = grid(["relu", "gelu"], [0, 1], data, TrainConfig(epochs=3), NetConfig(3, 8), lrs=[1e-3, 1e-2], device="cpu")
     assert res.dims["loss"] == ("activation", "lr", "seed", "epoch") and res["loss"].shape == (2, 2, 2, 3)
     assert res.coords["lr"] == [1e-3, 1e-2]
     assert res.coords["activation"] == ["relu", "gelu"] and res.coords["seed"] == [0, 1]
@@ -17,7 +18,7 @@ def test_grid_dims_and_coords(data):
 
 def test_stacked_pads_layers_and_concat_take_round_trip(data):
     cfg = TrainConfig(epochs=2)
-    a, b = (grid(["relu", "tanh"], [0], data, cfg, depth=d, width=4) for d in (2, 3))
+    a, b = (grid(["relu", "tanh"], [0], data, cfg, NetConfig(d, 4)) for d in (2, 3))
     s = stacked([a, b], "depth", [2, 3], ("unit_states", "loss"))
     assert s["unit_states"].shape[:2] == (2, 2) and s.coords["layer"] == [1, 2, 3]
     assert np.isnan(s["unit_states"][0, ..., 2, :]).all() and not np.isnan(s["unit_states"][1]).any()
@@ -27,8 +28,7 @@ def test_stacked_pads_layers_and_concat_take_round_trip(data):
 
 
 @pytest.mark.parametrize("kwargs,match", [(dict(seeds=0), "seeds must be"), (dict(activations=("relu", "x")),
-                                          "unknown activation 'x'"), (dict(depth=0), "depth must be"),
-                                          (dict(init="glorot_uniform"), "valid choices")])
+                                          "unknown activation 'x'")])
 def test_baseline_config_is_validated(kwargs, match):
     with pytest.raises(ValueError, match=match):
         registry.Baseline(**kwargs)
@@ -36,7 +36,7 @@ def test_baseline_config_is_validated(kwargs, match):
 
 def test_grid_refuses_bad_learning_rates(data):
     with pytest.raises(ValueError, match="learning rate must be a positive number"):
-        grid(["relu"], [0], data, TrainConfig(epochs=2), lrs=[1e-3, -1.0], depth=2, width=4)
+        grid(["relu"], [0], data, TrainConfig(epochs=2), NetConfig(2, 4), lrs=[1e-3, -1.0])
 
 
 def test_every_shared_run_has_pieces_and_a_cost():

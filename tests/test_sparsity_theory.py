@@ -6,6 +6,7 @@ import torch
 
 from helpers.analysis import rebuild
 from helpers.core.config import TrainConfig
+from helpers.core.models import NetConfig
 from helpers.engine.runs import grid
 from helpers.experiments import at_init
 from helpers.experiments.explorer_stats import on_interval
@@ -43,7 +44,7 @@ def test_on_intervals():
 
 
 def test_rebuild_returns_the_trained_and_the_initial_networks(data):
-    res = grid(["relu", "tanh"], [0, 1], data, TrainConfig(epochs=3), depth=3, width=8, device="cpu")
+    res = grid(["relu", "tanh"], [0, 1], data, TrainConfig(epochs=3), NetConfig(3, 8), device="cpu")
     net = rebuild.trained(res)
     out = net(data.x_test.double())[0][..., 0].detach().numpy()
     mse = ((out - data.y_test[:, 0].numpy()) ** 2).mean(-1).reshape(2, 2)
@@ -57,6 +58,6 @@ def test_rebuild_returns_the_trained_and_the_initial_networks(data):
 
 def test_value_sparsity_counts_zero_activations_not_off_units(data):
     """A ReLU unit at h < 0 outputs exactly 0; a sigmoid unit never does, even when it is off."""
-    res = grid(["relu", "sigmoid"], [0], data, TrainConfig(epochs=1), depth=3, width=8)
+    res = grid(["relu", "sigmoid"], [0], data, TrainConfig(epochs=1), NetConfig(3, 8))
     zero = res["value_zero"][:, 0, 0]                                      # [activation, layer] at init
     assert (zero[0] > 0.2).all() and (zero[1] == 0).all()

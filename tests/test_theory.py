@@ -107,10 +107,10 @@ def test_mean_field_per_input_against_wide_networks(data, init, name):
     """The layer 1 / layer 10 ratio of ||dL/dh_l|| of freshly drawn networks, geometric mean over seeds, against
     the per-input mean field at the same width: within 40% at width 64 and 25% at width 1024 (layer 1, fed one
     number, fluctuates most from seed to seed). These are cases where one pooled recursion missed by 2 to 4x."""
-    from helpers.core.models import StackedMLP
+    from helpers.core.models import NetConfig, StackedMLP
     from helpers.engine.probes import layer_gradients
     for width, seeds, tol in ((64, 8, 0.4), (1024, 4, 0.25)):
-        net = StackedMLP.from_seeds([name] * seeds, list(range(seeds)), 10, width, init, dtype=torch.float64)
+        net = StackedMLP.from_seeds([name] * seeds, list(range(seeds)), NetConfig(10, width, init), dtype=torch.float64)
         gh = layer_gradients(net, data.x.double(), data.y.double())[1].numpy()
         measured = np.exp(np.log(gh[:, 0] / gh[:, -1]).mean())
         predicted = theory.mean_field(name, 10, width, init).grad_h_ratio()
@@ -148,12 +148,12 @@ def test_mean_field_for_images_layer_one_and_he_relu():
     """Many inputs per example (the digits): layer 1's variance is Var(W) |x|^2 + Var(b) averaged over the
     images, against freshly drawn networks; He-initialised ReLU keeps the gradient exactly (ratio 1)."""
     from helpers.core.data import digits
-    from helpers.core.models import init_params
+    from helpers.core.models import NetConfig, init_params
     x = digits().x
     for init in ("torch_default", "kaiming"):
         mf = theory.mean_field("tanh", 5, 64, init, x=x.numpy())
-        h1 = torch.stack([x @ init_params(s, 2, 64, init, torch.float64, d_in=64, d_out=10)[0][0]
-                          + init_params(s, 2, 64, init, torch.float64, d_in=64, d_out=10)[0][1] for s in range(40)])
+        first = [init_params(s, NetConfig(2, 64, init), torch.float64, d_in=64, d_out=10)[0] for s in range(40)]
+        h1 = torch.stack([x @ w + b for w, b in first])
         assert float((h1 ** 2).mean()) == pytest.approx(mf.q[:, 0].mean(), rel=0.05)
     he = theory.mean_field("relu", 20, 64, "kaiming", x=x.numpy(), task="classification")
     assert he.grad_h_ratio() == pytest.approx(1.0, rel=1e-9)

@@ -15,7 +15,7 @@ from helpers import plotting
 from helpers.core import activations
 from helpers.core.config import Schedule, TrainConfig
 from helpers.core.data import make_dataset, on_training_interval
-from helpers.core.models import StackedMLP
+from helpers.core.models import NetConfig, StackedMLP
 from helpers.engine import probes
 from helpers.engine.runs import grid
 from helpers.experiments.explorer_stats import init_statistics, on_interval
@@ -53,7 +53,7 @@ def test_init_statistics_match_the_probes_definitions(name):
     definitions in helpers.engine.probes (autograd, phi' in closed form), on the same three networks."""
     depth = 30 if name == "sigmoid" else 6   # sigmoid at depth 30: gradients near 1e-20, relative check
     s = init_statistics(depth, 16, name, "torch_default")
-    net = StackedMLP.from_seeds([name] * 3, [0, 1, 2], depth, 16, "torch_default", dtype=torch.float64)
+    net = StackedMLP.from_seeds([name] * 3, [0, 1, 2], NetConfig(depth, 16), dtype=torch.float64)
     data = make_dataset()
     x, y = data.x.double(), data.y.double()
     pre = torch.stack(probes.pre_activations(net, x))
@@ -106,7 +106,7 @@ def test_guarded_reports_errors_in_the_widget():
 @pytest.fixture(scope="module")
 def tiny_run(data):
     return grid(["relu", "gelu"], [0], data, TrainConfig(epochs=20,
-                                                         log=Schedule(record_epochs=(0, 10))), depth=4, width=16)
+                                                         log=Schedule(record_epochs=(0, 10))), NetConfig(4, 16))
 
 
 def _payload(page: str) -> dict:

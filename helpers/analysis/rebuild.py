@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..core.models import StackedMLP
+from ..core.models import NetConfig, StackedMLP
 from ..core.store import Results
 
 
@@ -40,7 +40,7 @@ def initial(res: Results, dtype: torch.dtype = torch.float64, **where) -> Stacke
     dims = [d for d in res.dims["final_params"] if d not in where][:-1]
     seeds = np.broadcast_to(np.array(res.coords["seed"]).reshape([-1 if d == "seed" else 1 for d in dims]), shape)
     return StackedMLP.from_seeds(list(_names(res, shape, where).reshape(-1)), [int(s) for s in seeds.reshape(-1)],
-                                 cfg["depth"], cfg["width"], cfg["init"], dtype=dtype)
+                                 NetConfig(cfg["depth"], cfg["width"], cfg["init"]), dtype=dtype)
 
 
 def weight_change(res: Results, **where) -> np.ndarray:

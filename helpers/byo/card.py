@@ -17,6 +17,7 @@ from ..analysis import failure, stats
 from ..analysis.measures import layer_ratio
 from ..core.config import SWEEP, TrainConfig
 from ..core.data import digits, make_dataset
+from ..core.models import NetConfig
 from ..core.store import Results
 from ..engine.runs import grid
 from ..experiments import at_init, cache, registry
@@ -38,10 +39,10 @@ def _runs(name: str) -> dict[str, tuple[float, callable]]:
         "seed task": (SEEDS, lambda: grid([name], seeds, data, TrainConfig(log=SWEEP))),
         "learning rates": (len(LR_SLICE) * SEEDS, lambda: grid([name], seeds, data, TrainConfig(log=SWEEP),
                                                                lrs=list(LR_SLICE))),
-        "depth 20": (2 * SEEDS, lambda: grid([name], seeds, data, TrainConfig(log=SWEEP), depth=20)),
-        "depth 10, He": (SEEDS, lambda: grid([name], seeds, data, TrainConfig(log=SWEEP), init="kaiming")),
-        "depth 20, critical": (2 * SEEDS, lambda: grid([name], seeds, data, TrainConfig(log=SWEEP), depth=20,
-                                                       init=edge_init,
+        "depth 20": (2 * SEEDS, lambda: grid([name], seeds, data, TrainConfig(log=SWEEP), NetConfig(20))),
+        "depth 10, He": (SEEDS, lambda: grid([name], seeds, data, TrainConfig(log=SWEEP), NetConfig(init="kaiming"))),
+        "depth 20, critical": (2 * SEEDS, lambda: grid([name], seeds, data, TrainConfig(log=SWEEP),
+                                                       NetConfig(20, init=edge_init),
                                                        weight_scale={name: at_init.case_scales("edge", [name])[0]})),
         "digits": (SEEDS, lambda: grid([name], seeds, digits(), DIGITS_TRAIN)),
     }

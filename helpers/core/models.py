@@ -13,6 +13,7 @@ Init schemes (every Linear layer, the readout included):
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
@@ -35,15 +36,31 @@ def check_init(init: str) -> str:
     return init
 
 
+@dataclass(frozen=True)
+class NetConfig:
+    """The network: `depth` hidden layers of `width` units, initialised by `init` (one of INITS). Validated here,
+    once; every function that builds networks (init_params, StackedMLP.from_seeds, the engine, runs.grid) takes one."""
+
+    depth: int = 10
+    width: int = 64
+    init: str = "torch_default"
+
+    def __post_init__(self):
+        check_shape(self.depth, self.width)
+        check_init(self.init)
+
+
+SEED_NET = NetConfig()   # the seed experiment's network: 10 hidden layers of 64, PyTorch's default init
+
+
 def layer_sizes(depth: int, width: int, d_in: int = 1, d_out: int = 1) -> list[tuple[int, int]]:
     """(fan_in, fan_out) of the hidden layers 1..depth followed by the readout."""
     check_shape(depth, width)
     return [(d_in if l == 0 else width, width) for l in range(depth)] + [(width, d_out)]
 
 
-def init_params(seed: int, depth: int, width: int, init: str = "torch_default",
-                dtype: torch.dtype = torch.float32, weight_scale: float = 1.0,
-                d_in: int = 1, d_out: int = 1) -> list[tuple[Tensor, Tensor]]:
+def init_params(seed: int, net: NetConfig = SEED_NET, dtype: torch.dtype = torch.float32,
+                weight_scale: float = 1.0, d_in: int = 1, d_out: int = 1) -> list[tuple[Tensor, Tensor]]:
     """Initial (W [fan_in, fan_out], b [fan_out]) per layer, from a generator seeded with `seed` alone.
 
     The activation is not an argument: the same seed gives the same weights for every activation.
@@ -51,10 +68,12 @@ def init_params(seed: int, depth: int, width: int, init: str = "torch_default",
     equals a freshly built nn.Linear stack after torch.manual_seed(s). weight_scale multiplies every
     weight (not bias): sigma_w^2 scales by its square (used to push an init past criticality).
     """
-    check_init(init)
+    if not isinstance(net, NetConfig):
+        raise TypeError(f"net must be a NetConfig, e.g. NetConfig(depth=10, width=64, init='kaiming'), got {net!r}")
+    init = net.init
     gen = torch.Generator().manual_seed(int(seed))
     params = []
-    for fan_in, fan_out in layer_sizes(depth, width, d_in, d_out):
+    for fan_in, fan_out in layer_sizes(net.depth, net.width, d_in, d_out):
         # Drawn the same whatever `dtype` is, so float32 and float64 models start identical; uniform
         # draws in float32 as nn.Linear does, normal ones in float64, because torch's float32 normal_
         # has a vectorised code path whose last bits differ from one CPU to another.
@@ -78,12 +97,12 @@ def init_params(seed: int, depth: int, width: int, init: str = "torch_default",
 class MLP(nn.Module):
     """depth x (Linear -> activation), then a Linear readout. Hidden layer l = 1..depth from the input."""
 
-    def __init__(self, depth: int = 10, width: int = 64, activation: str = "relu",
-                 init: str = "torch_default", seed: int = 0, dtype: torch.dtype = torch.float32):
+    def __init__(self, activation: str = "relu", net: NetConfig = SEED_NET, seed: int = 0,
+                 dtype: torch.dtype = torch.float32):
         super().__init__()
         self.activation = activations.get(activation)
-        self.depth, self.width, self.init = depth, width, check_init(init)
-        params = init_params(seed, depth, width, init, dtype)
+        params = init_params(seed, net, dtype)
+        self.depth, self.width, self.init = net.depth, net.width, net.init
         self.layers = nn.ModuleList()
         for w, b in params:
             lin = nn.Linear(*w.shape, dtype=dtype)
@@ -165,10 +184,9 @@ class StackedMLP:
                 if s < stop and e > start]
 
     @classmethod
-    def from_seeds(cls, activation_names: list[str], seeds: list[int], depth: int, width: int,
-                   init: str = "torch_default", device: str | torch.device = "cpu",
-                   dtype: torch.dtype = torch.float32, weight_scale: float | list[float] = 1.0,
-                   d_in: int = 1, d_out: int = 1) -> "StackedMLP":
+    def from_seeds(cls, activation_names: list[str], seeds: list[int], net: NetConfig = SEED_NET,
+                   device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32,
+                   weight_scale: float | list[float] = 1.0, d_in: int = 1, d_out: int = 1) -> "StackedMLP":
         """Model m gets activation_names[m] and the initial weights of seeds[m] (every weight times
         weight_scale, or times weight_scale[m])."""
         scales = weight_scale if isinstance(weight_scale, (list, tuple)) else [weight_scale] * len(seeds)
@@ -176,9 +194,9 @@ class StackedMLP:
         rows = []
         for s, k in zip(seeds, scales):
             if (s, k) not in cache:
-                cache[s, k] = flatten(init_params(s, depth, width, init, weight_scale=k, d_in=d_in, d_out=d_out))
+                cache[s, k] = flatten(init_params(s, net, weight_scale=k, d_in=d_in, d_out=d_out))
             rows.append(cache[s, k])
-        return cls(activation_names, torch.stack(rows).to(device=device, dtype=dtype), depth, width,
+        return cls(activation_names, torch.stack(rows).to(device=device, dtype=dtype), net.depth, net.width,
                    d_in=d_in, d_out=d_out)
 
     @classmethod

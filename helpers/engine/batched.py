@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from ..core.config import BatchSampler, TrainConfig, pick_device
 from ..core.data import Dataset
-from ..core.models import StackedMLP
+from ..core.models import SEED_NET, NetConfig, StackedMLP
 from ..core.store import Results
 from ..core.workspace import Workspace
 from .recorder import Recorder
@@ -131,9 +131,8 @@ class FlatOptimizer:
         self._regroup()
 
 
-def train_batched(specs: list[ModelSpec], data: Dataset, cfg: TrainConfig, depth: int = 10,
-                  width: int = 64, init: str = "torch_default", device: str = "auto",
-                  progress: bool = False) -> Results:
+def train_batched(specs: list[ModelSpec], data: Dataset, cfg: TrainConfig, net: NetConfig = SEED_NET,
+                  device: str = "auto", progress: bool = False) -> Results:
     """Train every spec's model at once (in cfg.dtype); the Recorder's results, dim "model" in
     specs' order. Specs with the same activation should be adjacent (one kernel call per run of them).
     A model whose loss turns non-finite is marked diverged at that epoch and frozen; the rest go on."""
@@ -142,27 +141,27 @@ def train_batched(specs: list[ModelSpec], data: Dataset, cfg: TrainConfig, depth
     dev = pick_device(device)
     d = data.to(dev, cfg.torch_dtype)
     seeds = [s.seed for s in specs]
-    net = StackedMLP.from_seeds([s.activation for s in specs], seeds, depth, width, init, dev, cfg.torch_dtype,
+    mlp = StackedMLP.from_seeds([s.activation for s in specs], seeds, net, dev, cfg.torch_dtype,
                                 weight_scale=[s.weight_scale for s in specs], d_in=d.d_in, d_out=d.d_out)
-    opt = FlatOptimizer(net, [cfg.lr if s.lr is None else s.lr for s in specs], cfg)
+    opt = FlatOptimizer(mlp, [cfg.lr if s.lr is None else s.lr for s in specs], cfg)
     sampler = BatchSampler(seeds, len(d.x), cfg.batch_size)
     full = sampler.full_batch  # then the step's own backward is the full-batch gradient probe
-    rec = Recorder(cfg, d, len(specs), depth, width, probe_gradients=not full)
+    rec = Recorder(cfg, d, len(specs), net.depth, net.width, probe_gradients=not full)
     alive = torch.ones(len(specs), dtype=torch.bool, device=dev)
     spaces: dict[int, Workspace] = {}
 
     def grads(xb, yb, probe):
         n = xb.shape[-2]
         if n not in spaces:
-            spaces[n] = Workspace(net, n)
-        return loss_and_grad(net, xb, yb, spaces[n], probe, d.task)
+            spaces[n] = Workspace(mlp, n)
+        return loss_and_grad(mlp, xb, yb, spaces[n], probe, d.task)
 
     def set_aside(bad: Tensor, epoch: int) -> None:
         rec.diverged(bad.nonzero()[:, 0], epoch)
         alive.logical_and_(~bad)
         opt.freeze(bad)
 
-    rec.end_of_epoch(0, net, alive)
+    rec.end_of_epoch(0, mlp, alive)
     step = 0
     for epoch in tqdm(range(1, cfg.epochs + 1), disable=not progress, desc="epochs", leave=False):
         total = torch.zeros(len(specs), device=dev, dtype=cfg.torch_dtype)
@@ -171,7 +170,7 @@ def train_batched(specs: list[ModelSpec], data: Dataset, cfg: TrainConfig, depth
                 xb, yb = d.x, d.y
             else:
                 xb, yb = d.x[idx.to(dev)], d.y[idx.to(dev)]
-                rec.measure_first_step(step, net, xb, yb, alive)
+                rec.measure_first_step(step, mlp, xb, yb, alive)
             probe = full and (rec.wants_gradients(epoch - 1) or step < cfg.log.first_steps)
             losses, gw, gh = grads(xb, yb, probe)
             bad = alive & ~torch.isfinite(losses)
@@ -180,13 +179,13 @@ def train_batched(specs: list[ModelSpec], data: Dataset, cfg: TrainConfig, depth
             if probe:  # the gradient at the parameters after epoch - 1: its full-batch probe
                 rec.gradients(epoch - 1, gw, gh, alive)
                 rec.first_step(step, gw, gh, alive)
-            before = net.flat.detach().clone() if (i == 0 and rec.wants_update(epoch)) else None
+            before = mlp.flat.detach().clone() if (i == 0 and rec.wants_update(epoch)) else None
             opt.step()
             if before is not None:
-                rec.update(epoch, net, before, alive)
+                rec.update(epoch, mlp, before, alive)
             total += losses * (idx.shape[1] / len(d.x))
             step += 1
-        test = rec.end_of_epoch(epoch, net, alive)
+        test = rec.end_of_epoch(epoch, mlp, alive)
         bad = alive & ~torch.isfinite(total if test is None else total + test)
         if bad.any():
             set_aside(bad, epoch)
@@ -194,4 +193,4 @@ def train_batched(specs: list[ModelSpec], data: Dataset, cfg: TrainConfig, depth
     if full:  # the gradient after the last epoch, which no step computed
         losses, gw, gh = grads(d.x, d.y, True)
         rec.gradients(cfg.epochs, gw, gh, alive & torch.isfinite(losses))
-    return rec.finish(net, alive)
+    return rec.finish(mlp, alive)

@@ -1,4 +1,4 @@
-"""Normalisation and residual connections on the stacked MLP (chapter 9), trained with autograd.
+"""Normalisation and residual connections on the stacked MLP (chapter 10), trained with autograd.
 
 The batched engine's hand-written backward pass knows only Linear -> activation; these variants run the
 same stacked weights (StackedMLP, one bmm for all models) through PyTorch's autograd instead, with the
@@ -28,7 +28,7 @@ from torch import Tensor
 from ..core import activations, store
 from ..core.config import TrainConfig
 from ..core.data import Dataset, landmarks
-from ..core.models import StackedMLP, check_init, check_shape
+from ..core.models import SEED_NET, NetConfig, StackedMLP
 from . import probes
 from .batched import FlatOptimizer
 
@@ -95,26 +95,23 @@ class BlockStack:
 
 
 def train(variant: str, activation_names: list[str], seeds: list[int], data: Dataset, cfg: TrainConfig,
-          depth: int = 10, width: int = 64, init: str = "torch_default", lrs: list[float] | None = None,
-          weight_scale: float = 1.0) -> store.Results:
+          net: NetConfig = SEED_NET, lrs: list[float] | None = None, weight_scale: float = 1.0) -> store.Results:
     """Train activation x (lr x) seed networks of one variant at once, full batch, in float64.
     Logs (dims activation, [lr,] seed, ...): loss [epoch] (train MSE before each step), final_train_mse,
     final_test_mse, diverged_epoch (-1: never), grad_h [grad_epoch, layer] (||dL/du_l|| over the 200 inputs,
     after the epoch), unit_states [state_epoch, layer, unit_state] (probes.unit_states' definitions, on u_l
     over the dense test grid) and pred [record_epoch, x_wide] (the network's output on [-2 pi, 2 pi]), both at
     init and at the end."""
-    check_shape(depth, width)
-    check_init(init)
     if cfg.batch_size is not None or cfg.optimizer != "adam":
         raise ValueError("the variants train full batch with Adam only")
     names = [activations.get(a).name for a in activation_names]
     lr_axis = [float(v) for v in lrs] if lrs else [cfg.lr]
     rows = [(a, lr, s) for a in names for lr in lr_axis for s in seeds]
     d = data.to("cpu", torch.float64)
-    mlp = StackedMLP.from_seeds([r[0] for r in rows], [r[2] for r in rows], depth, width, init,
-                                dtype=torch.float64, weight_scale=weight_scale)
-    net = BlockStack(variant, mlp)
-    opt = FlatOptimizer(net, [r[1] for r in rows], cfg)
+    mlp = StackedMLP.from_seeds([r[0] for r in rows], [r[2] for r in rows], net, dtype=torch.float64,
+                                weight_scale=weight_scale)
+    depth, stack = net.depth, BlockStack(variant, mlp)
+    opt = FlatOptimizer(stack, [r[1] for r in rows], cfg)
     M, grad_epochs, state_epochs = len(rows), cfg.when(cfg.log.grad_epochs), (0, cfg.epochs)
     logs = {"loss": np.full((M, cfg.epochs + 1), np.nan), "grad_h": np.full((M, len(grad_epochs), depth), np.nan),
             "unit_states": np.full((M, 2, depth, len(probes.UNIT_STATES)), np.nan),
@@ -125,14 +122,14 @@ def train(variant: str, activation_names: list[str], seeds: list[int], data: Dat
     def states(i: int) -> None:   # and the learned function on [-2 pi, 2 pi]
         live = alive.numpy()
         with torch.no_grad():
-            us = net.forward(d.x_test, ref=d.x)[1]
-            logs["pred"][live, i] = net.forward(d.x_wide, ref=d.x)[0][live, :, 0].numpy()
-        logs["unit_states"][live, i] = probes.unit_states(net.net, d.x_test, us)[0].numpy()[live]
+            us = stack.forward(d.x_test, ref=d.x)[1]
+            logs["pred"][live, i] = stack.forward(d.x_wide, ref=d.x)[0][live, :, 0].numpy()
+        logs["unit_states"][live, i] = probes.unit_states(stack.net, d.x_test, us)[0].numpy()[live]
 
     states(0)
     for epoch in range(cfg.epochs + 1):   # the loss and gradient at the parameters after `epoch` steps
-        net.zero_grad()
-        out, us = net.forward(d.x)
+        stack.zero_grad()
+        out, us = stack.forward(d.x)
         for u in us:
             u.retain_grad()
         losses = probes.per_model_mse(out, d.y)
@@ -150,11 +147,11 @@ def train(variant: str, activation_names: list[str], seeds: list[int], data: Dat
             logs["grad_h"][alive.numpy(), grad_epochs.index(epoch)] = g[alive].numpy()
         if epoch == cfg.epochs:
             break
-        net.collect_grad()
+        stack.collect_grad()
         opt.step()
     states(1)
     with torch.no_grad():
-        final_test = probes.per_model_mse(net.forward(d.x_test, ref=d.x)[0], d.y_test)
+        final_test = probes.per_model_mse(stack.forward(d.x_test, ref=d.x)[0], d.y_test)
     final = {"final_train_mse": np.where(alive.numpy(), logs["loss"][:, -1], np.nan),
              "final_test_mse": np.where(alive.numpy(), final_test.numpy(), np.nan)}
     axes = {"activation": names, "lr": lr_axis, "seed": list(seeds)}
@@ -172,7 +169,7 @@ def train(variant: str, activation_names: list[str], seeds: list[int], data: Dat
                           "state_epoch": list(state_epochs), "record_epoch": list(state_epochs),
                           "x_wide": d.x_wide[:, 0].tolist(), "layer": list(range(1, depth + 1)),
                           "unit_state": list(probes.UNIT_STATES)},
-                         {"config": dict(variant=variant, depth=depth, width=width, init=init, train=asdict(cfg),
+                         {"config": dict(variant=variant, **asdict(net), train=asdict(cfg),
                                          weight_scale=weight_scale, data=data.describe(),
                                          landmarks=landmarks(data)),
                           "versions": store.versions()})

@@ -11,25 +11,25 @@ import torch
 
 from ..core.config import BatchSampler, TrainConfig, pick_device
 from ..core.data import Dataset
-from ..core.models import MLP, StackedMLP
+from ..core.models import MLP, SEED_NET, NetConfig, StackedMLP
 from ..core.store import Results
 from .recorder import Recorder
 
 
-def train_loop(activation: str, seed: int, data: Dataset, cfg: TrainConfig, depth: int = 10,
-               width: int = 64, init: str = "torch_default", device: str = "cpu") -> Results:
+def train_loop(activation: str, seed: int, data: Dataset, cfg: TrainConfig, net: NetConfig = SEED_NET,
+               device: str = "cpu") -> Results:
     """Train one MLP with torch.optim, one step per mini-batch, in cfg.dtype; the Recorder's results (M = 1)."""
     if data.task != "regression":
         raise ValueError(f"the plain loop is the reference for regression (MSE) only, got a {data.task} dataset; "
                          "train it with helpers.engine.batched.train_batched")
     dev, dtype = pick_device(device), cfg.torch_dtype
-    net = MLP(depth, width, activation, init, seed, dtype).to(dev)
+    model = MLP(activation, net, seed, dtype).to(dev)
     d = data.to(dev, dtype)
-    opt = (torch.optim.Adam(net.parameters(), lr=cfg.lr, eps=cfg.adam_eps) if cfg.optimizer == "adam"
-           else torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=cfg.momentum))
-    rec, sampler = Recorder(cfg, d, 1, depth, width), BatchSampler([seed], len(d.x), cfg.batch_size)
+    opt = (torch.optim.Adam(model.parameters(), lr=cfg.lr, eps=cfg.adam_eps) if cfg.optimizer == "adam"
+           else torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum))
+    rec, sampler = Recorder(cfg, d, 1, net.depth, net.width), BatchSampler([seed], len(d.x), cfg.batch_size)
     alive = torch.ones(1, dtype=torch.bool)
-    probe = lambda: StackedMLP.from_modules([net]) # (probes read a stacked copy)
+    probe = lambda: StackedMLP.from_modules([model]) # (probes read a stacked copy)
     rec.end_of_epoch(0, probe(), alive)
     step = 0
     for epoch in range(1, cfg.epochs + 1):
@@ -37,7 +37,7 @@ def train_loop(activation: str, seed: int, data: Dataset, cfg: TrainConfig, dept
         for i, idx in enumerate(sampler.epoch()):
             xb, yb = d.x[idx[0]], d.y[idx[0]]
             rec.measure_first_step(step, probe(), xb, yb, alive)
-            loss = ((net(xb) - yb) ** 2).mean()
+            loss = ((model(xb) - yb) ** 2).mean()
             if not torch.isfinite(loss):
                 break
             opt.zero_grad()

@@ -13,19 +13,16 @@ import numpy as np
 from ..core import activations, store
 from ..core.config import TrainConfig
 from ..core.data import Dataset, landmarks
-from ..core.models import check_init, check_shape
+from ..core.models import SEED_NET, NetConfig
 from .batched import ModelSpec, train_batched
 
 
 def grid(activation_names: list[str], seeds: list[int], data: Dataset, cfg: TrainConfig,
-         lrs: list[float] | None = None, depth: int = 10, width: int = 64,
-         init: str = "torch_default", device: str = "auto", progress: bool = False,
+         net: NetConfig = SEED_NET, lrs: list[float] | None = None, device: str = "auto", progress: bool = False,
          weight_scale: dict[str, float] | None = None) -> store.Results:
-    """Train activation x (lr x) seed models at once; dims ("activation", ["lr",] "seed", ...).
+    """Train activation x (lr x) seed models of the network `net` at once; dims ("activation", ["lr",] "seed", ...).
     weight_scale: activation -> multiplier of its initial weights (e.g. to its critical sigma_w^2)."""
     names = [activations.get(a).name for a in activation_names]
-    check_shape(depth, width)
-    check_init(init)
     if not seeds:
         raise ValueError("need at least one seed")
     axes = {"activation": names, "lr": [float(lr) for lr in lrs] if lrs else [cfg.lr], "seed": list(seeds)}
@@ -33,10 +30,10 @@ def grid(activation_names: list[str], seeds: list[int], data: Dataset, cfg: Trai
         replace(cfg, lr=lr)  # validates each learning rate with TrainConfig's own message
     scale = {activations.get(a).name: float(k) for a, k in (weight_scale or {}).items()}
     specs = [ModelSpec(a, s, lr, scale.get(a, 1.0)) for a in names for lr in axes["lr"] for s in axes["seed"]]
-    res = train_batched(specs, data, cfg, depth, width, init, device, progress=progress)
+    res = train_batched(specs, data, cfg, net, device, progress=progress)
     if not lrs:
         axes.pop("lr")
-    config = dict(data=data.describe(), depth=depth, width=width, init=init, train=asdict(cfg),
+    config = dict(data=data.describe(), **asdict(net), train=asdict(cfg),
                   landmarks=landmarks(data))
     if scale:
         config["weight_scale"] = scale

@@ -11,7 +11,7 @@ import torch
 from .. import theory
 from ..core import activations, store
 from ..core.data import Dataset
-from ..core.models import StackedMLP
+from ..core.models import NetConfig, StackedMLP
 from ..engine.probes import UNIT_STATES, layer_gradients, linear_pieces, readout_curvature, sharpness, unit_states
 
 # Init cases: name -> (init, sigma_w^2 rule). "edge" is each activation's edge of chaos at zero bias
@@ -59,8 +59,8 @@ def init_sweep(activation_names: list[str], depths: list[int], seeds: list[int],
             for d, depth in enumerate(depths):
                 theory_h[c, a, d, :depth] = mf.truncated(depth).grad_h_profile()
         for d, depth in enumerate(depths):
-            net = StackedMLP.from_seeds([n for n in names for _ in seeds], list(seeds) * len(names), depth,
-                                        width, init, dtype=torch.float64,
+            net = StackedMLP.from_seeds([n for n in names for _ in seeds], list(seeds) * len(names),
+                                        NetConfig(depth, width, init), dtype=torch.float64,
                                         weight_scale=[k for k in scales for _ in seeds])
             gw, gh = (g.numpy().reshape(len(names), len(seeds), depth) for g in layer_gradients(net, x, y))
             grad_w[c, :, d, :, :depth], grad_h[c, :, d, :, :depth] = gw, gh
@@ -97,8 +97,8 @@ def init_states(activation_names: list[str], seeds: list[int], data: Dataset, de
     names = [activations.get(a).name for a in activation_names]
     fractions, per_unit = [], []
     for init in inits:
-        net = StackedMLP.from_seeds([n for n in names for _ in seeds], list(seeds) * len(names), depth, width,
-                                    init, dtype=torch.float64)
+        net = StackedMLP.from_seeds([n for n in names for _ in seeds], list(seeds) * len(names),
+                                    NetConfig(depth, width, init), dtype=torch.float64)
         f, u, _ = unit_states(net, data.x_test.double())
         fractions.append(f.numpy().reshape(len(names), len(seeds), depth, -1))
         per_unit.append(u.float().numpy().reshape(len(names), len(seeds), depth, width))
@@ -120,7 +120,7 @@ def curvature(data: Dataset, depths: list[int], seeds: int, names: list[str], wi
     out = {"sharpness": np.zeros(shape), "readout": np.zeros(shape)}
     for d, depth in enumerate(depths):
         net = StackedMLP.from_seeds([n for n in names for _ in range(seeds)], list(range(seeds)) * len(names),
-                                    depth, width, dtype=torch.float64)
+                                    NetConfig(depth, width), dtype=torch.float64)
         out["sharpness"][d] = sharpness(net, x, y).numpy().reshape(len(names), seeds)
         out["readout"][d] = readout_curvature(net, x).numpy().reshape(len(names), seeds)
     dims = ("depth", "activation", "seed")
@@ -142,7 +142,7 @@ def born_dead(widths: list[int], depths: list[int], samples: int = 2000,
     out = {"born_dead": np.zeros(shape), "point_dead": np.zeros(shape)}
     for i, w in enumerate(widths):
         for j, depth in enumerate(depths):
-            net = StackedMLP.from_seeds(["relu"] * samples, list(range(samples)), depth, w, init,
+            net = StackedMLP.from_seeds(["relu"] * samples, list(range(samples)), NetConfig(depth, w, init),
                                         dtype=torch.float64)
             with torch.no_grad():
                 last = net.activate(net(x, keep=True)[1][-1])         # [samples, 101, w]
@@ -161,7 +161,7 @@ def init_pieces(depths=(1, 2, 4, 8, 16), widths=(8, 16, 32, 64), seeds: int = 5,
     for i, init in enumerate(inits):
         for d, depth in enumerate(depths):
             for w, width in enumerate(widths):
-                net = StackedMLP.from_seeds([name] * seeds, list(range(seeds)), depth, width, init,
+                net = StackedMLP.from_seeds([name] * seeds, list(range(seeds)), NetConfig(depth, width, init),
                                             dtype=torch.float64)
                 out[i, d, w] = linear_pieces(net)
     return store.Results({"pieces": out}, {"pieces": ("init", "depth", "width", "seed")},
@@ -173,8 +173,8 @@ def init_pieces(depths=(1, 2, 4, 8, 16), widths=(8, 16, 32, 64), seeds: int = 5,
 def _case_net(case: str, names: list[str], seeds: list[int], depth: int, width: int) -> StackedMLP:
     """activation x seed networks (seed fastest) of one init case, in float64."""
     scales = case_scales(case, names)
-    return StackedMLP.from_seeds([n for n in names for _ in seeds], list(seeds) * len(names), depth, width,
-                                 INIT_CASES[case][0], dtype=torch.float64,
+    return StackedMLP.from_seeds([n for n in names for _ in seeds], list(seeds) * len(names),
+                                 NetConfig(depth, width, INIT_CASES[case][0]), dtype=torch.float64,
                                  weight_scale=[k for k in scales for _ in seeds])
 
 

@@ -13,7 +13,7 @@ from torch import Tensor
 
 from ..core import activations, store
 from ..core.data import make_dataset
-from ..core.models import StackedMLP
+from ..core.models import NetConfig, StackedMLP
 from ..core.workspace import Workspace
 from ..engine import blocks, probes
 from ..engine.batched import loss_and_grad
@@ -23,7 +23,7 @@ from ..engine.batched import loss_and_grad
 def _initial(depth: int, width: int, init: str, seeds: int) -> Tensor:
     """The seeds' initial parameters (float64). They do not depend on the activation, so a change of
     activation in the live explorer skips initialising (a sixth of a redraw at depth 50)."""
-    return StackedMLP.from_seeds(["identity"] * seeds, list(range(seeds)), depth, width, init,
+    return StackedMLP.from_seeds(["identity"] * seeds, list(range(seeds)), NetConfig(depth, width, init),
                                  dtype=torch.float64).flat
 
 

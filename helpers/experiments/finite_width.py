@@ -7,7 +7,7 @@ import torch
 
 from ..core import activations, store
 from ..core.data import Dataset
-from ..core.models import StackedMLP, init_params
+from ..core.models import NetConfig, StackedMLP, init_params
 
 
 def block_ratio(variant: str, names: list[str], seeds: list[int], depth: int, width: int, init: str,
@@ -18,8 +18,9 @@ def block_ratio(variant: str, names: list[str], seeds: list[int], depth: int, wi
     out = np.zeros((len(names), len(seeds)))
     for a, name in enumerate(names):
         for s, seed in enumerate(seeds):
-            stack = BlockStack(variant, StackedMLP.from_seeds([name], [seed], depth, width, init, dtype=torch.float64,
-                                                              d_in=x.shape[1]))
+            net = StackedMLP.from_seeds([name], [seed], NetConfig(depth, width, init), dtype=torch.float64,
+                                        d_in=x.shape[1])
+            stack = BlockStack(variant, net)
             with torch.enable_grad():
                 z, us = stack.forward(x.double())
                 first, last = torch.autograd.grad(((z - y.double()) ** 2).mean(), [us[0], us[-1]])
@@ -36,7 +37,7 @@ def batchnorm_ratio(names: list[str], seeds: list[int], depth: int, width: int, 
     for a, name in enumerate(names):
         phi = activations.get(name).fn
         for s, seed in enumerate(seeds):
-            params = init_params(seed, depth, width, "torch_default", torch.float64, d_in=x.shape[1])
+            params = init_params(seed, NetConfig(depth, width), torch.float64, d_in=x.shape[1])
             with torch.enable_grad():
                 act, us = x.detach().double().clone().requires_grad_(), []   # a graph through every layer (a copy)
                 for w, b in params[:-1]:

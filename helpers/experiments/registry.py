@@ -11,7 +11,7 @@ from typing import Callable
 from ..core import activations
 from ..core.config import CURVES, FULL, SWEEP, TrainConfig
 from ..core.data import digits, make_dataset
-from ..core.models import check_init, check_shape
+from ..core.models import NetConfig
 from ..core.store import Results
 from ..engine.runs import concat, grid, stacked
 from . import at_init, bundle, cache, finite_width
@@ -45,9 +45,7 @@ class Baseline:
 
     activations: tuple[str, ...] = tuple(ACTS)
     seeds: int = SEEDS
-    depth: int = 10
-    width: int = 64
-    init: str = "torch_default"
+    net: NetConfig = NetConfig()
     train: TrainConfig = field(default_factory=lambda: TrainConfig(log=replace(FULL, record_epochs=DYNAMICS_EPOCHS)))
     device: str = "auto"
 
@@ -56,8 +54,6 @@ class Baseline:
             raise ValueError(f"seeds must be a whole number >= 1, got {self.seeds!r}")
         for a in self.activations:
             activations.get(a)
-        check_shape(self.depth, self.width)
-        check_init(self.init)
 
 
 def replace_train(cfg: Baseline, **train) -> Baseline:
@@ -73,15 +69,15 @@ def seed_run(cfg: Baseline = Baseline(), progress: bool = False) -> Results:
         print(f"training the seed run ({len(cfg.activations)} activations x {cfg.seeds} seeds, {cfg.train.epochs} "
               f"epochs): not cached yet, about {max(1, round(MINUTES_PER_COST * units))} minute(s) on this machine",
               flush=True)
-        return grid(list(cfg.activations), list(range(cfg.seeds)), make_dataset(), cfg.train, depth=cfg.depth,
-                    width=cfg.width, init=cfg.init, device=cfg.device, progress=progress)
+        return grid(list(cfg.activations), list(range(cfg.seeds)), make_dataset(), cfg.train, cfg.net,
+                    device=cfg.device, progress=progress)
     return bundle.record(cache.cached("seed_run", asdict(cfg), train), "seed_run")
 
 
 def seed_run_cost(cfg: Baseline) -> float:
     """Run.cost of a seed run (models x epochs x layer size, against one 10 x 64 model for 500 epochs), with a
     half more for its dense logs."""
-    return len(cfg.activations) * cfg.seeds * 1.5 * cfg.train.epochs / 500 * (cfg.depth * cfg.width / 640)
+    return len(cfg.activations) * cfg.seeds * 1.5 * cfg.train.epochs / 500 * (cfg.net.depth * cfg.net.width / 640)
 
 
 def seed_run_cached(cfg: Baseline) -> bool:
@@ -105,7 +101,7 @@ EPS_KEEP = ("loss", "final_train_mse", "diverged_epoch", "unit_states", "grad_h"
 
 def _eps_series(act: str) -> Results:
     def run():
-        parts = [grid([act], list(range(SEEDS)), make_dataset(), TrainConfig(adam_eps=eps, log=SWEEP), depth=30)
+        parts = [grid([act], list(range(SEEDS)), make_dataset(), TrainConfig(adam_eps=eps, log=SWEEP), NetConfig(30))
                  for eps in EPS_AT_DEPTH]
         return stacked(parts, "adam_eps", list(EPS_AT_DEPTH), EPS_KEEP)
     return cache.cached("eps_at_depth", dict(activation=act, seeds=SEEDS, eps=list(EPS_AT_DEPTH),
@@ -124,7 +120,7 @@ def _budget(act: str) -> Results:
         keep = ("loss", "final_train_mse", "final_test_mse", "diverged_epoch", "pred")
         by_shape, params = [], {}
         for depth, width in BUDGET_SHAPES:
-            per_target = [grid([act], list(range(SEEDS)), make_dataset(t, k), cfg, depth=depth, width=width)
+            per_target = [grid([act], list(range(SEEDS)), make_dataset(t, k), cfg, NetConfig(depth, width))
                           for t, k in HARDER_TARGETS]
             by_shape.append(stacked(per_target, "target", [f"{t}({k}x)" for t, k in HARDER_TARGETS], keep))
             params[f"params_L{depth}_W{width}"] = stacked(per_target, "target", list(range(len(HARDER_TARGETS))),
@@ -150,7 +146,7 @@ def _tent() -> Results:
         data = make_dataset("tent", 4)
         arrays, dims = {}, {}
         for depth, width in TENT_SHAPES:
-            r = grid(["relu"], list(range(SEEDS)), data, cfg, depth=depth, width=width)
+            r = grid(["relu"], list(range(SEEDS)), data, cfg, NetConfig(depth, width))
             tag = f"L{depth}_W{width}"
             arrays[f"test_mse_{tag}"], dims[f"test_mse_{tag}"] = r["final_test_mse"][0], ("seed",)
             arrays[f"params_{tag}"], dims[f"params_{tag}"] = r["final_params"][0], ("seed", f"param_{tag}")

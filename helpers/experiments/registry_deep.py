@@ -8,7 +8,7 @@ from dataclasses import asdict, replace
 from ..core import activations
 from ..core.config import DIGITS, DIGITS_SWEEP, SWEEP, TrainConfig
 from ..core.data import digits, make_dataset
-from ..core.models import INITS
+from ..core.models import INITS, NetConfig
 from ..core.store import Results
 from ..engine import blocks
 from ..engine.runs import grid, stacked
@@ -30,7 +30,7 @@ def _digits(act: str) -> Results:
     cfg, data = DIGITS_TRAIN, digits()
 
     def run():
-        by_init = [stacked([grid([act], list(range(SEEDS)), data, cfg, depth=d, init=i) for d in DIGITS_DEPTHS],
+        by_init = [stacked([grid([act], list(range(SEEDS)), data, cfg, NetConfig(d, init=i)) for d in DIGITS_DEPTHS],
                            "depth", list(DIGITS_DEPTHS), DIGITS_KEEP) for i in DIGITS_INITS]
         return stacked(by_init, "init", list(DIGITS_INITS), DIGITS_KEEP)
     return cache.cached("digits", dict(activation=act, seeds=SEEDS, depths=DIGITS_DEPTHS, inits=DIGITS_INITS,
@@ -73,8 +73,9 @@ def _stack_inits(act: str) -> Results:
     def run():
         def one_case(case):
             init, scale = at_init.INIT_CASES[case][0], at_init.case_scales(case, [act])[0]
-            return stacked([grid([act], list(range(SEEDS)), data, cfg, depth=d, init=init, weight_scale={act: scale})
-                            for d in STACK_DEPTHS], "depth", list(STACK_DEPTHS), STACK_KEEP)
+            parts = [grid([act], list(range(SEEDS)), data, cfg, NetConfig(d, init=init), weight_scale={act: scale})
+                     for d in STACK_DEPTHS]
+            return stacked(parts, "depth", list(STACK_DEPTHS), STACK_KEEP)
         return stacked([one_case(c) for c in STACK_CASES], "case", list(STACK_CASES), STACK_KEEP)
     # the key names each case's init and weight scale (theory's edge of chaos), not the theory's source
     scales = {c: [*at_init.INIT_CASES[c], at_init.case_scales(c, [act])[0]] for c in STACK_CASES}
@@ -89,7 +90,7 @@ def _stack_blocks(act: str) -> Results:
 
     def run():
         def one_setting(depth, lr):
-            return stacked([blocks.train(v, [act], list(range(SEEDS)), data, replace(cfg, lr=lr), depth=depth)
+            return stacked([blocks.train(v, [act], list(range(SEEDS)), data, replace(cfg, lr=lr), NetConfig(depth))
                             for v in BLOCK_VARIANTS], "variant", list(BLOCK_VARIANTS), BLOCK_KEEP)
         return stacked([one_setting(*s) for s in BLOCK_SETTINGS.values()], "setting", list(BLOCK_SETTINGS), BLOCK_KEEP)
     return cache.cached("stack_blocks", dict(activation=act, seeds=SEEDS, variants=BLOCK_VARIANTS,

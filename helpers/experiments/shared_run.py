@@ -9,6 +9,7 @@ from typing import Callable
 
 from ..core.config import SWEEP, TrainConfig
 from ..core.data import make_dataset
+from ..core.models import NetConfig
 from ..core.store import Results
 from ..engine.runs import concat, grid, stacked
 from . import bundle, cache
@@ -53,7 +54,7 @@ DEPTH_KEEP = ("loss", "final_train_mse", "final_test_mse", "diverged_epoch", "un
 
 def depth_series(name: str, act: str, lrs, seeds: int, cfg: TrainConfig, depths) -> Results:
     def run():
-        parts = [grid([act], list(range(seeds)), make_dataset(), cfg, lrs=list(lrs), depth=d) for d in depths]
+        parts = [grid([act], list(range(seeds)), make_dataset(), cfg, NetConfig(d), lrs=list(lrs)) for d in depths]
         return stacked(parts, "depth", list(depths), DEPTH_KEEP)
     return cache.cached(name, dict(activation=act, lrs=list(lrs), seeds=seeds, depths=list(depths),
                                    train=asdict(cfg), keep=DEPTH_KEEP), run)

@@ -113,8 +113,8 @@ def weak_linear_accuracy(data, C: float = 1e4) -> tuple[float, float]:
 def first_layer_margin(data, seeds: int = 5) -> float:
     """At the default init, the smallest over first-layer units (five seeds) of max_n w . x_n over the test
     images: how far below zero a unit's bias would have to go for the unit to be off for every image."""
-    from ..core.models import init_params
-    w = torch.stack([init_params(s, 1, 64, "torch_default", torch.float64, d_in=64, d_out=10)[0][0]
+    from ..core.models import NetConfig, init_params
+    w = torch.stack([init_params(s, NetConfig(depth=1), torch.float64, d_in=64, d_out=10)[0][0]
                      for s in range(seeds)])                                # [seed, 64 pixels, 64 units]
     return float((data.x_test @ w).amax(1).min())
 

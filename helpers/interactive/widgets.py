@@ -19,7 +19,7 @@ from PIL import Image
 from ..core import activations
 from ..core.config import CURVES, TrainConfig
 from ..core.data import make_dataset, on_training_interval
-from ..core.models import INITS
+from ..core.models import INITS, NetConfig
 from ..engine import blocks
 from ..experiments.explorer_stats import init_statistics, one_interval
 from ..plotting.dynamics import epoch_view
@@ -100,9 +100,9 @@ def train(depth: int, width: int, activation: str, init: str, lr: float, epochs:
     data = make_dataset()
     cfg = TrainConfig(epochs=epochs, lr=lr, log=replace(CURVES, first_steps=0))
     if layers == "plain":
-        res = grid([activation], [0], data, cfg, depth=depth, width=width, init=init, device="cpu")
+        res = grid([activation], [0], data, cfg, NetConfig(depth, width, init), device="cpu")
     else:
-        res = blocks.train(layers, [activation], [0], data, cfg, depth=depth, width=width, init=init)
+        res = blocks.train(layers, [activation], [0], data, cfg, NetConfig(depth, width, init))
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.4))
     c, ls = colour(activation), dash(activation)
     loss = res["loss"][0, 0]

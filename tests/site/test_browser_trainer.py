@@ -13,7 +13,7 @@ import torch
 from helpers import theory
 from helpers.core import activations
 from helpers.core.data import make_dataset
-from helpers.core.models import MLP, StackedMLP, init_params
+from helpers.core.models import MLP, NetConfig, StackedMLP, init_params
 from helpers.engine import probes
 from helpers.experiments.explorer_stats import init_statistics
 from helpers.interactive import browser_trainer
@@ -58,11 +58,11 @@ def _torch_reference(name: str, depth: int, width: int, lr: float, steps: int):
     dL/dW_l, dL/db_l at init, and the loss before each of `steps` Adam steps (torch.optim.Adam)."""
     data = make_dataset()
     x, y = data.x.double(), data.y.double()
-    stacked = StackedMLP.from_seeds([name], [0], depth, width, dtype=torch.float64)
+    stacked = StackedMLP.from_seeds([name], [0], NetConfig(depth, width), dtype=torch.float64)
     out = probes.forward(stacked, x, keep=False)[0][0, :, 0].numpy()
     grad_h = probes.layer_gradients(stacked, x, y)[1][0].numpy()
     off = probes.unit_states(stacked, x)[0][0, :, probes.UNIT_STATES.index("off")].numpy()
-    net = MLP(depth, width, name, seed=0, dtype=torch.float64)
+    net = MLP(name, NetConfig(depth, width), seed=0, dtype=torch.float64)
     opt = torch.optim.Adam(net.parameters(), lr=lr, betas=browser_trainer.ADAM_BETAS, eps=1e-8)
     losses, grads = [], None
     for _ in range(steps):
@@ -92,7 +92,7 @@ def _train_in_page(page, setting: dict, params, lr: float, steps: int) -> dict:
 @pytest.mark.parametrize("name", list(activations.ACTIVATIONS))
 def test_forward_gradients_and_adam_match_torch(page, name):
     depth, width, lr, steps = 4, 16, 1e-2, 5
-    params = [(w.tolist(), b.tolist()) for w, b in init_params(0, depth, width, dtype=torch.float64)]
+    params = [(w.tolist(), b.tolist()) for w, b in init_params(0, NetConfig(depth, width), dtype=torch.float64)]
     got = page.evaluate("""([name, depth, width, lr, steps, params]) => {
         const [x, y] = abTrainer.data();
         const net = new abTrainer.Net({activation: name, depth, width}, params);
@@ -285,7 +285,7 @@ def test_a_formula_trains_as_torch_does(page, formula):
     byo.register(name, byo.formula(formula))
     try:
         depth, width, lr, steps = 4, 16, 1e-2, 5
-        params = [(w.tolist(), b.tolist()) for w, b in init_params(0, depth, width, dtype=torch.float64)]
+        params = [(w.tolist(), b.tolist()) for w, b in init_params(0, NetConfig(depth, width), dtype=torch.float64)]
         got = _train_in_page(page, {"activation": "formula", "formula": formula, "depth": depth, "width": width},
                              params, lr, steps)
         out, grad_h, off, grads, losses = _torch_reference(name, depth, width, lr, steps)
@@ -318,7 +318,7 @@ def test_an_activation_per_half_trains_as_torch_does(page, first, deep):
     forward pass, ||dL/dh_l|| and the loss over Adam's first steps."""
     depth, width, lr, steps = 4, 16, 1e-2, 5
     names = [first if l < math.ceil(depth / 2) else deep for l in range(depth)]
-    init = init_params(0, depth, width, dtype=torch.float64)
+    init = init_params(0, NetConfig(depth, width), dtype=torch.float64)
     got = _train_in_page(page, {"activation": first, "deep": deep, "depth": depth, "width": width},
                          [(w.tolist(), b.tolist()) for w, b in init], lr, steps)
     data = make_dataset()
@@ -373,7 +373,7 @@ def _torch_layered(variant, name, init, x, y, lr, steps, depth, width):
             a = a + phi(u) if skip else phi(u)
         return a @ params[depth][0] + params[depth][1], us
 
-    stack = blocks.BlockStack(variant, StackedMLP.from_seeds([name], [0], depth, width, dtype=torch.float64))
+    stack = blocks.BlockStack(variant, StackedMLP.from_seeds([name], [0], NetConfig(depth, width), dtype=torch.float64))
     with torch.no_grad():
         reference = stack.forward(x)[0][0]
     assert torch.allclose(reference, forward()[0].detach())   # the reference is helpers.engine.blocks'
@@ -398,7 +398,7 @@ def test_each_layer_type_trains_as_helpers_blocks_does(page, variant, name):
     """Chapter 9's layer types in the page (autodiff there) against helpers.engine.blocks' equations in PyTorch float64:
     the forward pass, ||dL/du_l|| (u_l: the argument of phi) and the loss over Adam's first steps."""
     depth, width, lr, steps = 4, 16, 1e-2, 5
-    init = init_params(0, depth, width, dtype=torch.float64)
+    init = init_params(0, NetConfig(depth, width), dtype=torch.float64)
     got = _train_in_page(page, {"activation": name, "layer": variant, "depth": depth, "width": width},
                          [(w.tolist(), b.tolist()) for w, b in init], lr, steps)
     data = make_dataset()
