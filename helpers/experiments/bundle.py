@@ -20,8 +20,8 @@ from ..core import store
 FOLDER = Path(__file__).resolve().parents[2] / "data" / "runs"
 OFF, RECORD = "HELPERS_NO_BUNDLE", "HELPERS_RECORD_ACCESS"
 # Runs the bundle leaves out, and why: the seed run's logs of every hidden unit are 109 MB compressed, and `make book`
-# (the first command a reader runs) trains it into the cache in about two minutes before it builds the site.
-LEFT_OUT = {"seed_run": "make book trains it into the cache (about 2 minutes on 2 cores)"}
+# (the first command a reader runs) trains it into the cache before it builds the site (it says how long first).
+LEFT_OUT = {"seed_run": "make book trains it into the cache"}
 _SAID = [False]
 
 

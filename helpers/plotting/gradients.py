@@ -163,8 +163,8 @@ def optimizer_runs(opt: Results, landmarks: dict[str, float], change: dict[str, 
 def _chi1_curve(name: str, sw2: np.ndarray) -> np.ndarray:
     """chi_1 at the fixed point reached from q0 = 1 (no bias) for many sigma_w^2 at once: the fixed point is where
     sigma_w^2 E[phi(h)^2] / q crosses 1, found on one grid of q per activation (theory.fixed_point does it
-    exactly for one sigma_w^2; a curve of 60 would take minutes). Plain quadrature on 401 variances: building
-    theory.gauss_moments' splines for this one curve costs several times more (measured: 36 s against 5 s)."""
+    exactly for one sigma_w^2, so a curve of 60 costs 60 root searches). Plain quadrature on 401 variances: building
+    theory.gauss_moments' splines for this one curve cost about seven times as much when measured."""
     from ..core import activations
     from ..theory.criticality import gauss_mean
     act = activations.get(name)
