@@ -14,6 +14,7 @@ from . import seed_everything
 from .core import activations, store
 from .core.config import DTYPES, pick_device
 from .core.data import make_dataset
+from .core.models import INITS, SEED_NET, NetConfig
 from .experiments import cache, precompute, registry
 
 
@@ -69,16 +70,18 @@ def cmd_baseline(args) -> None:
     from .findings import report
     out = Path(args.out)
     names = [activations.get(a).name for a in args.activations.split(",")]
-    cfg = registry.replace_train(registry.Baseline(tuple(names), args.seeds, device=args.device), epochs=args.epochs,
-                             lr=args.lr, batch_size=args.batch_size, dtype=args.dtype)
+    net = NetConfig(args.depth, args.width, args.init)
+    cfg = registry.replace_train(registry.Baseline(tuple(names), args.seeds, net, device=args.device),
+                                 epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, dtype=args.dtype)
     device = pick_device(args.device)
     _writable(out)
     seed_everything(0, threads=args.threads)
     n = len(make_dataset().x)
     batch = ("full batch" if args.batch_size is None else f"batches of {args.batch_size}" if args.batch_size < n
              else f"full batch (batch size {args.batch_size} >= the {n} training points)")
-    print(f"baseline: {len(names)} activations x {args.seeds} seeds = {len(names) * args.seeds} models, "
-          f"{args.epochs} epochs, {batch}, lr {args.lr:g}, {args.dtype}, on {device}", flush=True)
+    print(f"baseline: {len(names)} activations x {args.seeds} seeds = {len(names) * args.seeds} models of "
+          f"{net.depth} hidden layers x {net.width} units ({net.init} init), {args.epochs} epochs, {batch}, "
+          f"lr {args.lr:g}, {args.dtype}, on {device}", flush=True)
     t0 = time.perf_counter()
     hit = registry.seed_run_cached(cfg)
     res = registry.seed_run(cfg, progress=sys.stderr.isatty())
@@ -207,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", type=_folder, default="activation_functions", help="output folder (default: %(default)s)")
     b.add_argument("--seeds", type=int, default=registry.SEEDS, help="number of seeds, 0..n-1 (default: %(default)s)")
     b.add_argument("--epochs", type=_epochs, default=500, help=f"1 to {MAX_EPOCHS:,} (default: %(default)s)")
+    b.add_argument("--depth", type=int, default=SEED_NET.depth, help="hidden layers (default: %(default)s)")
+    b.add_argument("--width", type=int, default=SEED_NET.width, help="units per hidden layer (default: %(default)s)")
+    b.add_argument("--init", choices=INITS, default=SEED_NET.init, help="initialisation (default: %(default)s)")
     b.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default: %(default)s)")
     b.add_argument("--batch-size", type=_batch_size, default=None,
                    help="'full' (default: one step per epoch on all 200 points) or a mini-batch size")

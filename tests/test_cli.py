@@ -38,6 +38,9 @@ def test_cli_end_to_end_writes_every_artifact(tmp_path):
     (["--lr", "-0.1"], "learning rate must be a positive number"),
     (["--seeds", "0"], "seeds must be a whole number >= 1"),
     (["--device", "tpu"], "valid choices: auto, cpu, cuda"),
+    (["--depth", "0"], "depth must be a whole number >= 1, got 0"),
+    (["--width", "-4"], "width must be a whole number >= 1, got -4"),
+    (["--init", "he"], "invalid choice: 'he' (choose from 'torch_default', 'xavier', 'kaiming'"),
 ])
 def test_bad_arguments_one_line_nonzero_and_nothing_touched(tmp_path, capsys, args, message):
     out = tmp_path / "af"

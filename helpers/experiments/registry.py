@@ -11,7 +11,7 @@ from typing import Callable
 from ..core import activations
 from ..core.config import CURVES, FULL, SWEEP, TrainConfig
 from ..core.data import digits, make_dataset
-from ..core.models import NetConfig
+from ..core.models import SEED_NET, NetConfig
 from ..core.store import Results
 from ..engine.runs import concat, grid, stacked
 from . import at_init, bundle, cache, finite_width
@@ -41,11 +41,11 @@ DYNAMICS_EPOCHS = (0, 1, 2, 5, 10, 15, 20, 30, 40, 50, 75, 100, 150, 200, 250, 3
 
 @dataclass(frozen=True)
 class Baseline:
-    """The seed experiment: 10 x 64 MLP, every activation, Adam/MSE, 500 epochs, several seeds."""
+    """The seed experiment: the network `net` (10 x 64 by default), every activation, Adam/MSE, several seeds."""
 
     activations: tuple[str, ...] = tuple(ACTS)
     seeds: int = SEEDS
-    net: NetConfig = NetConfig()
+    net: NetConfig = SEED_NET
     train: TrainConfig = field(default_factory=lambda: TrainConfig(log=replace(FULL, record_epochs=DYNAMICS_EPOCHS)))
     device: str = "auto"
 
