@@ -28,7 +28,8 @@ def test_stacked_pads_layers_and_concat_take_round_trip(data):
 
 
 @pytest.mark.parametrize("kwargs,match", [(dict(seeds=0), "seeds must be"), (dict(activations=("relu", "x")),
-                                          "unknown activation 'x'")])
+                                          "unknown activation 'x'"),
+                                          (dict(net=(20, 64)), "net must be a NetConfig")])
 def test_baseline_config_is_validated(kwargs, match):
     with pytest.raises(ValueError, match=match):
         registry.Baseline(**kwargs)

@@ -54,6 +54,8 @@ class Baseline:
             raise ValueError(f"seeds must be a whole number >= 1, got {self.seeds!r}")
         for a in self.activations:
             activations.get(a)
+        if not isinstance(self.net, NetConfig):
+            raise ValueError(f"net must be a NetConfig, e.g. NetConfig(depth=20), got {self.net!r}")
 
 
 def replace_train(cfg: Baseline, **train) -> Baseline:
