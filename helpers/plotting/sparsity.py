@@ -214,6 +214,6 @@ def unit_states_explained(names: tuple[str, ...] = ("relu", "sigmoid", "gelu")) 
             ax.text(x[dead].mean(), 2.2e-4, "exactly 0:\ndead zone", ha="center", va="bottom", fontsize=9)
         ax.set(yscale="log", ylim=(1e-4, 1.15), xlim=(-9, 9), title=display_name(name), xlabel="pre-activation h")
     axes[0].set_ylabel("|phi'(h)| / its maximum")
-    for y, text in ((0.5, "on\n(≥ 25%)"), (0.05, "not on"), (1e-3, "saturated\n(< 1%)")):
+    for y, text in ((0.5, f"on\n(≥ {on:.0%})"), (0.05, "not on"), (1e-3, f"saturated\n(< {sat:.0%})")):
         axes[-1].text(1.04, y, text, transform=axes[-1].get_yaxis_transform(), va="center", fontsize=9)
     return fig
